@@ -1,0 +1,73 @@
+/** How lrukit reports bad input: a `TypeError` or `RangeError` naming the option and the value. */
+
+/** Renders a received value for an error message: strings quoted, everything else recognisable. */
+export function describeValue(value: unknown): string {
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+    case 'bigint':
+      return `${value}n`;
+    case 'function':
+      return 'a function';
+    case 'symbol':
+      return value.toString();
+    case 'object':
+      if (value === null) return 'null';
+      return Array.isArray(value) ? 'an array' : 'an object';
+    default:
+      // numbers (NaN, -0 and Infinity included), booleans, undefined
+      return Object.is(value, -0) ? '-0' : String(value);
+  }
+}
+
+/** Throws `TypeError: lrukit: option "<name>" must be <expected>, got <value>`. */
+export function typeError(name: string, expected: string, value: unknown): never {
+  throw new TypeError(`lrukit: ${name} must be ${expected}, got ${describeValue(value)}`);
+}
+
+/** Throws `RangeError: lrukit: option "<name>" must be <expected>, got <value>`. */
+export function rangeError(name: string, expected: string, value: unknown): never {
+  throw new RangeError(`lrukit: ${name} must be ${expected}, got ${describeValue(value)}`);
+}
+
+/** `option "maxEntries"`: how messages name an option. */
+export const option = (name: string): string => `option "${name}"`;
+
+/**
+ * Checks that `value` is a number in `(0, Infinity]` (or `(0, Infinity)` when `finite`).
+ * `NaN`, `0` and negatives are a `RangeError`; a non-number a `TypeError`.
+ */
+export function checkPositive(name: string, value: unknown, finite: boolean): number {
+  const expected = finite ? 'a positive finite number' : 'a positive number or Infinity';
+  if (typeof value !== 'number') typeError(name, expected, value);
+  if (!(value > 0) || (finite && value === Infinity)) rangeError(name, expected, value);
+  return value;
+}
+
+/** Checks that `value` is a finite number `>= 0` (an entry size). */
+export function checkSize(name: string, value: unknown): number {
+  const expected = 'a finite number >= 0';
+  if (typeof value !== 'number') typeError(name, expected, value);
+  if (!(value >= 0 && value !== Infinity)) rangeError(name, expected, value);
+  return value;
+}
+
+/** Checks that `value` is a plain options object (or `undefined`) with no keys outside `known`. */
+export function checkOptionsObject(
+  name: string,
+  value: unknown,
+  known: ReadonlySet<string>,
+): Record<string, unknown> | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    typeError(name, 'an object', value);
+  }
+  for (const key of Object.keys(value)) {
+    if (!known.has(key)) {
+      throw new TypeError(
+        `lrukit: unknown option "${key}" in ${name}; known options: ${[...known].join(', ')}`,
+      );
+    }
+  }
+  return value as Record<string, unknown>;
+}

@@ -1,0 +1,14 @@
+/** Entry `lrukit`: re-exports only. */
+
+export { type Clock, systemClock } from './clock.js';
+export { LruCache, type LruCacheEntry, type LruCacheStats } from './lru-cache.js';
+export type {
+  CommonOptions,
+  CountBound,
+  EvictionReason,
+  LruCacheOptions,
+  OnEvict,
+  ResizeOptions,
+  SetOptions,
+  SizeBound,
+} from './options.js';

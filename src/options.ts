@@ -1,0 +1,229 @@
+/** Public option types of `LruCache`, and their validation into resolved, frozen settings. */
+
+import { type Clock, systemClock } from './clock.js';
+import { checkOptionsObject, checkPositive, option, rangeError, typeError } from './errors.js';
+
+/**
+ * Why an entry left the cache, as passed to `onEvict`.
+ *
+ * - `'evict'`: removed to make room (a bound was exceeded, by `set`, `load` or `resize`);
+ * - `'expire'`: its ttl ran out (found by `get`, `prune`, `autoPurge`, or when making room);
+ * - `'delete'`: removed by `delete`;
+ * - `'set'`: replaced by `set` with a different value, or dropped because the new value was
+ *   larger than `maxEntrySize`;
+ * - `'clear'`: removed by `clear`.
+ */
+export type EvictionReason = 'evict' | 'expire' | 'delete' | 'set' | 'clear';
+
+/** Called after an entry has left the cache; see {@link EvictionReason}. */
+export type OnEvict<K, V> = (value: V, key: K, reason: EvictionReason) => void;
+
+/** Options every `LruCache` takes, whatever its bound. */
+export interface CommonOptions<K, V> {
+  /**
+   * Default time-to-live of an entry, in ms: a positive number, or `Infinity` (never expire).
+   * Absent: entries never expire unless `set` gives them a ttl. `0` is refused.
+   */
+  ttl?: number;
+  /** `true`: a `get` hit restarts the entry's ttl (sliding expiration). Default `false`. */
+  updateAgeOnGet?: boolean;
+  /**
+   * `true`: expired entries are removed without being touched, by a single timer (unref'd in
+   * Node) armed for the earliest expiry and cleared when nothing can expire. Default `false`:
+   * expired entries are removed when they are next read, by `prune()`, or when making room.
+   */
+  autoPurge?: boolean;
+  /**
+   * Called with `(value, key, reason)` for every entry that leaves the cache, after the operation
+   * that removed it has finished changing the cache (so it may read or write the cache).
+   */
+  onEvict?: OnEvict<K, V>;
+  /** Where time comes from (ms). Default: {@link systemClock}; tests pass a `ManualClock`. */
+  clock?: Clock;
+}
+
+/** The entry-count bound, without a size bound. */
+export interface CountBound {
+  /** Most entries held at once: a positive integer. */
+  maxEntries: number;
+  maxSize?: undefined;
+  sizeOf?: undefined;
+  maxEntrySize?: undefined;
+}
+
+/** The total-size bound, with or without an entry-count bound. */
+export interface SizeBound<K, V> {
+  /** Most entries held at once: a positive integer. Optional when `maxSize` is given. */
+  maxEntries?: number;
+  /** Largest total of entry sizes held at once: a positive finite number (in `sizeOf`'s unit). */
+  maxSize: number;
+  /**
+   * An entry's size: a finite number `>= 0`. Needed unless every `set` passes `{ size }`.
+   * Called once per `set`, never again for the same value.
+   */
+  sizeOf?: (value: V, key: K) => number;
+  /** Entries larger than this are not stored. Default and upper limit: `maxSize`. */
+  maxEntrySize?: number;
+}
+
+/**
+ * Options of `new LruCache(options)`. At least one of `maxEntries` and `maxSize` is required: the
+ * types and the constructor both refuse an unbounded cache. Unknown keys are refused at run time.
+ */
+export type LruCacheOptions<K, V> = CommonOptions<K, V> & (CountBound | SizeBound<K, V>);
+
+/** Per-call options of `set`. */
+export interface SetOptions {
+  /** This entry's ttl in ms (positive, or `Infinity` for never), instead of the cache's `ttl`. */
+  ttl?: number;
+  /** This entry's size, instead of calling `sizeOf`. Only for caches with `maxSize`. */
+  size?: number;
+}
+
+/** The bounds `resize` takes; at least one must be given. */
+export interface ResizeOptions {
+  /** New entry-count bound: a positive integer. */
+  maxEntries?: number;
+  /** New total-size bound: a positive finite number. Only for caches built with `maxSize`. */
+  maxSize?: number;
+}
+
+/** Validated constructor options, with defaults applied. */
+export interface ResolvedOptions<K, V> {
+  readonly maxEntries: number;
+  readonly maxSize: number;
+  readonly sizeOf: ((value: V, key: K) => number) | undefined;
+  readonly maxEntrySize: number;
+  readonly ttl: number;
+  readonly updateAgeOnGet: boolean;
+  readonly autoPurge: boolean;
+  readonly onEvict: OnEvict<K, V> | undefined;
+  readonly clock: Clock;
+}
+
+const KNOWN = new Set([
+  'maxEntries',
+  'maxSize',
+  'sizeOf',
+  'maxEntrySize',
+  'ttl',
+  'updateAgeOnGet',
+  'autoPurge',
+  'onEvict',
+  'clock',
+]);
+const SET_KNOWN = new Set(['ttl', 'size']);
+const RESIZE_KNOWN = new Set(['maxEntries', 'maxSize']);
+
+/** Entry indices live in 32-bit slots. */
+export const MAX_ENTRIES_LIMIT = 0xffff_fffe;
+
+/** Checks a `maxEntries` value (constructor or `resize`). */
+export function checkMaxEntries(value: unknown): number {
+  const expected = 'a positive integer';
+  if (typeof value !== 'number') typeError(option('maxEntries'), expected, value);
+  if (!Number.isInteger(value) || value < 1) rangeError(option('maxEntries'), expected, value);
+  if (value > MAX_ENTRIES_LIMIT) {
+    rangeError(option('maxEntries'), `at most ${MAX_ENTRIES_LIMIT}`, value);
+  }
+  return value;
+}
+
+function checkBoolean(name: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') typeError(option(name), 'a boolean', value);
+  return value;
+}
+
+function checkFunction<F>(name: string, value: unknown): F {
+  if (typeof value !== 'function') typeError(option(name), 'a function', value);
+  return value as F;
+}
+
+function checkClock(value: unknown): Clock {
+  const expected = 'an object with a now() method';
+  if (typeof value !== 'object' || value === null || typeof (value as Clock).now !== 'function') {
+    typeError(option('clock'), expected, value);
+  }
+  const clock = value as Clock;
+  const timers = [clock.setTimer, clock.clearTimer].filter((f) => f !== undefined);
+  if (timers.some((f) => typeof f !== 'function') || timers.length === 1) {
+    typeError(option('clock'), 'a clock with both setTimer and clearTimer, or neither', value);
+  }
+  return clock;
+}
+
+/** Validates constructor options; throws before anything is built if any is wrong. */
+export function resolveOptions<K, V>(options: unknown): ResolvedOptions<K, V> {
+  if (options === undefined) {
+    throw new TypeError(
+      'lrukit: LruCache needs options with "maxEntries" or "maxSize", got undefined',
+    );
+  }
+  const o = checkOptionsObject('LruCache options', options, KNOWN) as Record<string, unknown>;
+  const maxEntries = o.maxEntries === undefined ? Infinity : checkMaxEntries(o.maxEntries);
+  const maxSize =
+    o.maxSize === undefined ? Infinity : checkPositive(option('maxSize'), o.maxSize, true);
+  if (maxEntries === Infinity && maxSize === Infinity) {
+    throw new TypeError(
+      'lrukit: LruCache needs "maxEntries" or "maxSize" (or both): an unbounded cache is refused',
+    );
+  }
+  const sized = maxSize !== Infinity;
+  let sizeOf: ((value: V, key: K) => number) | undefined;
+  if (o.sizeOf !== undefined) {
+    if (!sized) typeError(option('sizeOf'), 'given only with "maxSize"', o.sizeOf);
+    sizeOf = checkFunction('sizeOf', o.sizeOf);
+  }
+  let maxEntrySize = maxSize;
+  if (o.maxEntrySize !== undefined) {
+    if (!sized) typeError(option('maxEntrySize'), 'given only with "maxSize"', o.maxEntrySize);
+    maxEntrySize = checkPositive(option('maxEntrySize'), o.maxEntrySize, true);
+    if (maxEntrySize > maxSize) {
+      rangeError(option('maxEntrySize'), `at most "maxSize" (${maxSize})`, maxEntrySize);
+    }
+  }
+  return Object.freeze({
+    maxEntries,
+    maxSize,
+    sizeOf,
+    maxEntrySize,
+    ttl: o.ttl === undefined ? Infinity : checkPositive(option('ttl'), o.ttl, false),
+    updateAgeOnGet:
+      o.updateAgeOnGet === undefined ? false : checkBoolean('updateAgeOnGet', o.updateAgeOnGet),
+    autoPurge: o.autoPurge === undefined ? false : checkBoolean('autoPurge', o.autoPurge),
+    onEvict:
+      o.onEvict === undefined ? undefined : checkFunction<OnEvict<K, V>>('onEvict', o.onEvict),
+    clock: o.clock === undefined ? systemClock : checkClock(o.clock),
+  });
+}
+
+/** Validates `set`'s third argument; returns it as a record (or `undefined`). */
+export function checkSetOptions(options: unknown, sized: boolean): SetOptions | undefined {
+  const o = checkOptionsObject('set() options', options, SET_KNOWN);
+  if (o === undefined) return undefined;
+  if (o.ttl !== undefined) checkPositive('set() option "ttl"', o.ttl, false);
+  if (o.size !== undefined) {
+    if (!sized) typeError('set() option "size"', 'given only to a cache with "maxSize"', o.size);
+  }
+  return o as SetOptions;
+}
+
+/** Validates `resize`'s argument against what the cache was built with. */
+export function checkResizeOptions(options: unknown, sized: boolean): ResizeOptions {
+  const o = checkOptionsObject('resize() options', options, RESIZE_KNOWN);
+  if (o === undefined || (o.maxEntries === undefined && o.maxSize === undefined)) {
+    typeError('resize() options', 'an object with "maxEntries" or "maxSize"', options);
+  }
+  if (o.maxEntries !== undefined) checkMaxEntries(o.maxEntries);
+  if (o.maxSize !== undefined) {
+    if (!sized) {
+      typeError(
+        'resize() option "maxSize"',
+        'given only to a cache built with "maxSize"',
+        o.maxSize,
+      );
+    }
+    checkPositive(option('maxSize'), o.maxSize, true);
+  }
+  return o as ResizeOptions;
+}
