@@ -1,0 +1,615 @@
+/**
+ * Model-based property tests of `LruCache`: random command sequences run against the cache and
+ * against a tiny reference model (an array of entries in recency order, most recent first), with
+ * every return value, every `onEvict` call and the cache's invariants compared after each command.
+ *
+ * One model covers every feature (count bound, size bound, ttl); the three suites differ in the
+ * options they build and the commands they draw. The model is written from API.md §1 and the
+ * TSDoc of `LruCache`, not from its code:
+ * - `get` makes an entry most recently used; a miss or an expired entry is a miss (the expired one
+ *   is removed, reason `'expire'`); with `updateAgeOnGet` a hit restarts the entry's ttl.
+ * - `peek`, `has`, `expiresIn` and iteration never change recency and treat expired as absent.
+ * - an entry set at `t` with ttl `d` is fresh while `now < t + d`.
+ * - `set` stores as most recently used, then evicts from the least recently used end until both
+ *   bounds hold (reason `'expire'` for an already expired entry, else `'evict'`), never the entry
+ *   just stored. Replacing a value by a different one calls `onEvict(old, key, 'set')`. An entry
+ *   larger than `maxEntrySize` (default: `maxSize`) is not stored and removes the old entry under
+ *   that key (reason `'set'`).
+ * - `delete` of a fresh entry → `true` (reason `'delete'`); of an expired one → `false` (reason
+ *   `'expire'`); `clear` → reason `'clear'` for every stored entry; `prune` removes the expired ones.
+ * - `onEvict` runs after the operation has finished changing the cache.
+ * - a cache in which no entry has a ttl never reads the clock.
+ */
+
+import fc from 'fast-check';
+import { LruCache } from 'lrukit';
+import { ManualClock } from 'lrukit/testing';
+import { describe, expect, it } from 'vitest';
+
+// ---- domains: any Map key (SameValueZero), any value ----
+
+const objectKey = { id: 'k' };
+const twinKey = { id: 'k' }; // structurally equal to objectKey, a different key by identity
+const KEYS: readonly unknown[] = [
+  Number.NaN,
+  '__proto__',
+  0,
+  -0, // the same key as 0 for a Map
+  objectKey,
+  twinKey,
+  'constructor',
+  null,
+  undefined,
+  'a',
+];
+const KEY_NAMES = ['NaN', '"__proto__"', '0', '-0', 'objectKey', 'twinKey', '"constructor"', 'null', 'undefined', '"a"'];
+
+const objectValue = { v: 1 };
+const twinValue = { v: 1 };
+const VALUES: readonly unknown[] = [undefined, null, 0, '', 'x', false, objectValue, twinValue];
+const VALUE_NAMES = ['undefined', 'null', '0', '""', '"x"', 'false', 'objectValue', 'twinValue'];
+
+const sameValueZero = (a: unknown, b: unknown): boolean =>
+  a === b || (Number.isNaN(a) && Number.isNaN(b));
+
+/** A key's name; 0 and -0 share one, as they share one Map entry. */
+function keyName(key: unknown): string {
+  const i = KEYS.findIndex((k) => sameValueZero(k, key));
+  return i === -1 ? `<unknown key ${String(key)}>` : KEY_NAMES[i]!;
+}
+
+function valueName(value: unknown): string {
+  const i = VALUES.findIndex((v) => Object.is(v, value));
+  return i === -1 ? `<unknown value ${String(value)}>` : VALUE_NAMES[i]!;
+}
+
+/** Deterministic, depends on both value and key (suite 2's `sizeOf`). */
+function sizeOfFn(value: unknown, key: unknown): number {
+  const vi = VALUES.findIndex((v) => Object.is(v, value));
+  const ki = KEYS.findIndex((k) => sameValueZero(k, key));
+  return (vi * 3 + ki) % 9;
+}
+
+// ---- the reference model ----
+
+type Reason = 'evict' | 'expire' | 'delete' | 'set' | 'clear';
+
+interface ModelEntry {
+  key: unknown;
+  value: unknown;
+  size: number;
+  expiresAt: number;
+  ttl: number;
+}
+
+interface Config {
+  maxEntries?: number;
+  maxSize?: number;
+  maxEntrySize?: number;
+  useSizeOf?: boolean;
+  ttl?: number;
+  updateAgeOnGet?: boolean;
+  /** Start time of the ManualClock; absent: a clock that throws when read (no ttl anywhere). */
+  clockStart?: number;
+}
+
+interface Stats {
+  hits: number;
+  misses: number;
+  sets: number;
+  deletes: number;
+  evictions: number;
+  expirations: number;
+}
+
+class Model {
+  /** Most recently used first; includes expired entries not removed yet. */
+  entries: ModelEntry[] = [];
+  now: number;
+  maxEntries: number;
+  maxSize: number;
+  readonly maxEntrySizeOption: number | undefined;
+  readonly sized: boolean;
+  readonly defaultTtl: number;
+  readonly updateAgeOnGet: boolean;
+  readonly useSizeOf: boolean;
+  stats: Stats = { hits: 0, misses: 0, sets: 0, deletes: 0, evictions: 0, expirations: 0 };
+  sizeOfCalls = 0;
+  /** onEvict calls expected from the current command, as [value, key, reason]. */
+  events: Array<[unknown, unknown, Reason]> = [];
+
+  constructor(c: Config) {
+    this.now = c.clockStart ?? 0;
+    this.maxEntries = c.maxEntries ?? Number.POSITIVE_INFINITY;
+    this.maxSize = c.maxSize ?? Number.POSITIVE_INFINITY;
+    this.maxEntrySizeOption = c.maxEntrySize;
+    this.sized = c.maxSize !== undefined;
+    this.defaultTtl = c.ttl ?? Number.POSITIVE_INFINITY;
+    this.updateAgeOnGet = c.updateAgeOnGet ?? false;
+    this.useSizeOf = c.useSizeOf ?? false;
+  }
+
+  /** Larger entries are not stored; default `maxSize` (the current one), never above it. */
+  get maxEntrySize(): number {
+    return Math.min(this.maxEntrySizeOption ?? this.maxSize, this.maxSize);
+  }
+
+  get totalSize(): number {
+    return this.entries.reduce((sum, e) => sum + e.size, 0);
+  }
+
+  expired(e: ModelEntry): boolean {
+    return this.now >= e.expiresAt;
+  }
+
+  live(): ModelEntry[] {
+    return this.entries.filter((e) => !this.expired(e));
+  }
+
+  index(key: unknown): number {
+    return this.entries.findIndex((e) => sameValueZero(e.key, key));
+  }
+
+  removeAt(i: number, reason: Reason): void {
+    const [e] = this.entries.splice(i, 1);
+    if (reason === 'evict') this.stats.evictions++;
+    else if (reason === 'expire') this.stats.expirations++;
+    else if (reason === 'delete') this.stats.deletes++;
+    this.events.push([e!.value, e!.key, reason]);
+  }
+
+  /** Evicts from the least recently used end until both bounds hold, sparing `keep`. */
+  makeRoom(keep?: ModelEntry): void {
+    while (this.entries.length > this.maxEntries || this.totalSize > this.maxSize) {
+      const i = this.entries.length - 1;
+      const tail = this.entries[i]!;
+      if (tail === keep) break;
+      this.removeAt(i, this.expired(tail) ? 'expire' : 'evict');
+    }
+  }
+
+  set(key: unknown, value: unknown, opts: { ttl?: number; size?: number }): void {
+    const ttl = opts.ttl ?? this.defaultTtl;
+    let size = 0;
+    if (this.sized) {
+      if (opts.size !== undefined) size = opts.size;
+      else {
+        this.sizeOfCalls++;
+        size = sizeOfFn(value, key);
+      }
+    }
+    const i = this.index(key);
+    if (size > this.maxEntrySize) {
+      if (i !== -1) this.removeAt(i, 'set');
+      return;
+    }
+    let storedKey = key;
+    if (i !== -1) {
+      const [old] = this.entries.splice(i, 1);
+      storedKey = old!.key;
+      if (old!.value !== value) this.events.push([old!.value, key, 'set']);
+    }
+    const entry: ModelEntry = {
+      key: storedKey,
+      value,
+      size,
+      ttl,
+      expiresAt: ttl === Number.POSITIVE_INFINITY ? ttl : this.now + ttl,
+    };
+    this.entries.unshift(entry);
+    this.stats.sets++;
+    this.makeRoom(entry);
+  }
+
+  get(key: unknown): unknown {
+    const i = this.index(key);
+    if (i === -1) {
+      this.stats.misses++;
+      return undefined;
+    }
+    const e = this.entries[i]!;
+    if (this.expired(e)) {
+      this.stats.misses++;
+      this.removeAt(i, 'expire');
+      return undefined;
+    }
+    this.stats.hits++;
+    if (this.updateAgeOnGet && e.expiresAt !== Number.POSITIVE_INFINITY) {
+      e.expiresAt = this.now + e.ttl;
+    }
+    this.entries.splice(i, 1);
+    this.entries.unshift(e);
+    return e.value;
+  }
+
+  peek(key: unknown): unknown {
+    const e = this.entries[this.index(key)];
+    return e === undefined || this.expired(e) ? undefined : e.value;
+  }
+
+  has(key: unknown): boolean {
+    const e = this.entries[this.index(key)];
+    return e !== undefined && !this.expired(e);
+  }
+
+  delete(key: unknown): boolean {
+    const i = this.index(key);
+    if (i === -1) return false;
+    const fresh = !this.expired(this.entries[i]!);
+    this.removeAt(i, fresh ? 'delete' : 'expire');
+    return fresh;
+  }
+
+  clear(): void {
+    for (const e of this.entries) this.events.push([e.value, e.key, 'clear']);
+    this.entries = [];
+  }
+
+  resize(bounds: { maxEntries?: number; maxSize?: number }): void {
+    if (bounds.maxEntries !== undefined) this.maxEntries = bounds.maxEntries;
+    if (bounds.maxSize !== undefined) this.maxSize = bounds.maxSize;
+    this.makeRoom();
+  }
+
+  expiresIn(key: unknown): number | undefined {
+    const e = this.entries[this.index(key)];
+    if (e === undefined || this.expired(e)) return undefined;
+    return e.expiresAt === Number.POSITIVE_INFINITY ? e.expiresAt : e.expiresAt - this.now;
+  }
+
+  prune(): number {
+    let removed = 0;
+    for (let i = this.entries.length - 1; i >= 0; i--) {
+      if (this.expired(this.entries[i]!)) {
+        this.removeAt(i, 'expire');
+        removed++;
+      }
+    }
+    return removed;
+  }
+}
+
+// ---- the real cache, and the bridge between the two ----
+
+interface Real {
+  cache: LruCache<unknown, unknown>;
+  clock: ManualClock | undefined;
+  /** onEvict calls of the current command, with the cache's size seen inside the callback. */
+  events: Array<{ value: unknown; key: unknown; reason: Reason; sizeInside: number }>;
+  sizeOfCalls: number;
+}
+
+/** A clock for caches that must never read it (no ttl anywhere). */
+const forbiddenClock = {
+  now(): number {
+    throw new Error('the clock was read by a cache in which no entry has a ttl');
+  },
+};
+
+function build(c: Config): { model: Model; real: Real } {
+  const clock = c.clockStart === undefined ? undefined : new ManualClock(c.clockStart);
+  const real = { clock, events: [], sizeOfCalls: 0 } as unknown as Real;
+  const options: Record<string, unknown> = {
+    clock: clock ?? forbiddenClock,
+    onEvict: (value: unknown, key: unknown, reason: Reason) => {
+      real.events.push({ value, key, reason, sizeInside: real.cache.size });
+    },
+  };
+  if (c.maxEntries !== undefined) options.maxEntries = c.maxEntries;
+  if (c.maxSize !== undefined) options.maxSize = c.maxSize;
+  if (c.maxEntrySize !== undefined) options.maxEntrySize = c.maxEntrySize;
+  if (c.useSizeOf) {
+    options.sizeOf = (value: unknown, key: unknown) => {
+      real.sizeOfCalls++;
+      return sizeOfFn(value, key);
+    };
+  }
+  if (c.ttl !== undefined) options.ttl = c.ttl;
+  if (c.updateAgeOnGet !== undefined) options.updateAgeOnGet = c.updateAgeOnGet;
+  real.cache = new LruCache<unknown, unknown>(options as never);
+  return { model: new Model(c), real };
+}
+
+const describeEvent = (value: unknown, key: unknown, reason: string): string =>
+  `${reason}(${keyName(key)} → ${valueName(value)})`;
+
+/** Everything observable about the cache, checked after every command. */
+function checkInvariants(m: Model, r: Real): void {
+  const { cache } = r;
+  const expected = m.live().map((e) => `${keyName(e.key)} → ${valueName(e.value)}`);
+  const actual = [...cache.entries()].map(([k, v]) => `${keyName(k)} → ${valueName(v)}`);
+  expect(actual, 'entries(), most to least recent, expired skipped').toEqual(expected);
+  expect([...cache.keys()].map(keyName), 'keys()').toEqual(m.live().map((e) => keyName(e.key)));
+  expect([...cache.values()].map(valueName), 'values()').toEqual(
+    m.live().map((e) => valueName(e.value)),
+  );
+  expect(cache.size, 'size (stored, expired included)').toBe(m.entries.length);
+  expect(cache.totalSize, 'totalSize').toBe(m.totalSize);
+  expect(cache.maxEntries, 'maxEntries').toBe(m.maxEntries);
+  expect(cache.maxSize, 'maxSize').toBe(m.maxSize);
+  expect(cache.size).toBeLessThanOrEqual(cache.maxEntries);
+  expect(cache.totalSize).toBeLessThanOrEqual(cache.maxSize);
+  const { hitRatio, ...counters } = cache.stats;
+  expect(counters, 'stats').toEqual(m.stats);
+  const lookups = m.stats.hits + m.stats.misses;
+  expect(hitRatio).toBe(lookups === 0 ? 0 : m.stats.hits / lookups);
+  expect(r.sizeOfCalls, 'sizeOf calls (once per set without size)').toBe(m.sizeOfCalls);
+  if (r.clock !== undefined) expect(r.clock.now()).toBe(m.now);
+}
+
+type Op =
+  | { t: 'set'; k: number; v: number; ttl?: number; size?: number }
+  | { t: 'get' | 'peek' | 'has' | 'delete' | 'expiresIn'; k: number }
+  | { t: 'clear' | 'prune' }
+  | { t: 'resize'; maxEntries?: number; maxSize?: number }
+  | { t: 'advance'; ms: number };
+
+/** One command: runs `op` on the model and the cache, compares results, events and invariants. */
+class OpCommand implements fc.Command<Model, Real> {
+  constructor(readonly op: Op) {}
+
+  check(m: Readonly<Model>): boolean {
+    // resize({ maxSize }) is only for caches built with maxSize
+    return !(this.op.t === 'resize' && this.op.maxSize !== undefined && !m.sized);
+  }
+
+  run(m: Model, r: Real): void {
+    m.events = [];
+    r.events = [];
+    const { expected, actual } = this.apply(m, r);
+    expect(actual, `result of ${this}`).toEqual(expected);
+    expect(
+      r.events.map((e) => describeEvent(e.value, e.key, e.reason)),
+      `onEvict calls of ${this}`,
+    ).toEqual(m.events.map(([value, key, reason]) => describeEvent(value, key, reason)));
+    // identity, not just names: the callback gets the very key and value (0 and -0 aside)
+    r.events.forEach((e, i) => {
+      const [value, key] = m.events[i]!;
+      expect(Object.is(e.value, value) && sameValueZero(e.key, key)).toBe(true);
+      // onEvict runs once the operation has finished changing the cache
+      expect(e.sizeInside, `cache.size inside onEvict during ${this}`).toBe(r.cache.size);
+    });
+    checkInvariants(m, r);
+  }
+
+  apply(m: Model, r: Real): { expected: unknown; actual: unknown } {
+    const op = this.op;
+    const { cache } = r;
+    switch (op.t) {
+      case 'set': {
+        const key = KEYS[op.k];
+        const value = VALUES[op.v];
+        const opts: { ttl?: number; size?: number } = {};
+        if (op.ttl !== undefined) opts.ttl = op.ttl;
+        if (op.size !== undefined && m.sized) opts.size = op.size;
+        m.set(key, value, opts);
+        const returned = Object.keys(opts).length === 0 ? cache.set(key, value) : cache.set(key, value, opts);
+        return { expected: true, actual: returned === cache };
+      }
+      case 'get':
+        return { expected: valueName(m.get(KEYS[op.k])), actual: valueName(cache.get(KEYS[op.k])) };
+      case 'peek':
+        return { expected: valueName(m.peek(KEYS[op.k])), actual: valueName(cache.peek(KEYS[op.k])) };
+      case 'has':
+        return { expected: m.has(KEYS[op.k]), actual: cache.has(KEYS[op.k]) };
+      case 'delete':
+        return { expected: m.delete(KEYS[op.k]), actual: cache.delete(KEYS[op.k]) };
+      case 'expiresIn':
+        return { expected: m.expiresIn(KEYS[op.k]), actual: cache.expiresIn(KEYS[op.k]) };
+      case 'clear':
+        m.clear();
+        return { expected: undefined, actual: cache.clear() };
+      case 'prune':
+        return { expected: m.prune(), actual: cache.prune() };
+      case 'resize': {
+        const bounds: { maxEntries?: number; maxSize?: number } = {};
+        if (op.maxEntries !== undefined) bounds.maxEntries = op.maxEntries;
+        if (op.maxSize !== undefined) bounds.maxSize = op.maxSize;
+        m.resize(bounds);
+        return { expected: true, actual: cache.resize(bounds) === cache };
+      }
+      case 'advance':
+        m.now += op.ms;
+        r.clock!.advance(op.ms);
+        return { expected: undefined, actual: undefined };
+    }
+  }
+
+  toString(): string {
+    const op = this.op;
+    switch (op.t) {
+      case 'set': {
+        const extra = [
+          op.ttl === undefined ? '' : `ttl: ${op.ttl}`,
+          op.size === undefined ? '' : `size: ${op.size}`,
+        ].filter(Boolean);
+        const opts = extra.length === 0 ? '' : `, { ${extra.join(', ')} }`;
+        return `set(${KEY_NAMES[op.k]}, ${VALUE_NAMES[op.v]}${opts})`;
+      }
+      case 'get':
+      case 'peek':
+      case 'has':
+      case 'delete':
+      case 'expiresIn':
+        return `${op.t}(${KEY_NAMES[op.k]})`;
+      case 'clear':
+      case 'prune':
+        return `${op.t}()`;
+      case 'resize':
+        return `resize(${JSON.stringify({ maxEntries: op.maxEntries, maxSize: op.maxSize })})`;
+      case 'advance':
+        return `advance(${op.ms})`;
+    }
+  }
+}
+
+// ---- command arbitraries ----
+
+const key = fc.nat(KEYS.length - 1);
+const value = fc.nat(VALUES.length - 1);
+const cmd = (arb: fc.Arbitrary<Op>): fc.Arbitrary<fc.Command<Model, Real>> =>
+  arb.map((op) => new OpCommand(op));
+const keyed = (t: 'get' | 'peek' | 'has' | 'delete' | 'expiresIn') =>
+  cmd(key.map((k) => ({ t, k })));
+const clear = cmd(fc.constant({ t: 'clear' as const }));
+
+function runModel(config: Config, commands: Iterable<fc.Command<Model, Real>>): void {
+  fc.modelRun(() => {
+    const { model, real } = build(config);
+    return { model, real };
+  }, commands);
+}
+
+// ---- suites ----
+
+describe('LruCache (property): entry-count bound', () => {
+  const commands = fc.commands(
+    [
+      cmd(fc.record({ t: fc.constant('set' as const), k: key, v: value })),
+      cmd(fc.record({ t: fc.constant('set' as const), k: key, v: value })),
+      keyed('get'),
+      keyed('get'),
+      keyed('peek'),
+      keyed('has'),
+      keyed('delete'),
+      clear,
+      cmd(fc.record({ t: fc.constant('resize' as const), maxEntries: fc.integer({ min: 1, max: 8 }) })),
+    ],
+    { maxCommands: 80 },
+  );
+
+  it('matches the model: order, hits, evictions, onEvict, never reads the clock', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 8 }), commands, (maxEntries, cmds) => {
+        runModel({ maxEntries }, cmds);
+      }),
+      { numRuns: 400 },
+    );
+  });
+});
+
+describe('LruCache (property): size-weighted bound', () => {
+  const config: fc.Arbitrary<Config> = fc
+    .record({
+      maxSize: fc.integer({ min: 1, max: 16 }),
+      maxEntries: fc.option(fc.integer({ min: 1, max: 8 }), { nil: undefined }),
+      useSizeOf: fc.boolean(),
+      entryFraction: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: undefined }),
+    })
+    .map(({ maxSize, maxEntries, useSizeOf, entryFraction }) => {
+      const c: Config = { maxSize, useSizeOf };
+      if (maxEntries !== undefined) c.maxEntries = maxEntries;
+      if (entryFraction !== undefined) c.maxEntrySize = Math.max(1, Math.round(entryFraction * maxSize));
+      return c;
+    });
+  const size = fc.integer({ min: 0, max: 12 });
+  // without sizeOf, the runner drops nothing: every set of this suite then passes a size
+  const set = cmd(
+    fc.record({
+      t: fc.constant('set' as const),
+      k: key,
+      v: value,
+      size: fc.option(size, { nil: undefined, freq: 3 }),
+    }),
+  );
+  const commands = (useSizeOf: boolean) =>
+    fc.commands(
+      [
+        useSizeOf
+          ? set
+          : cmd(fc.record({ t: fc.constant('set' as const), k: key, v: value, size })),
+        useSizeOf
+          ? set
+          : cmd(fc.record({ t: fc.constant('set' as const), k: key, v: value, size })),
+        keyed('get'),
+        keyed('peek'),
+        keyed('has'),
+        keyed('delete'),
+        clear,
+        cmd(fc.record({ t: fc.constant('resize' as const), maxSize: fc.integer({ min: 1, max: 16 }) })),
+        cmd(fc.record({ t: fc.constant('resize' as const), maxEntries: fc.integer({ min: 1, max: 8 }) })),
+        cmd(
+          fc.record({
+            t: fc.constant('resize' as const),
+            maxEntries: fc.integer({ min: 1, max: 8 }),
+            maxSize: fc.integer({ min: 1, max: 16 }),
+          }),
+        ),
+      ],
+      { maxCommands: 80 },
+    );
+
+  it('matches the model: totalSize, oversize entries, both bounds, resize', () => {
+    fc.assert(
+      fc.property(
+        config.chain((c) => fc.tuple(fc.constant(c), commands(c.useSizeOf === true))),
+        ([c, cmds]) => {
+          runModel(c, cmds);
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+});
+
+describe('LruCache (property): ttl, with and without updateAgeOnGet', () => {
+  const config: fc.Arbitrary<Config> = fc
+    .record({
+      maxEntries: fc.integer({ min: 1, max: 6 }),
+      sized: fc.boolean(),
+      ttl: fc.option(fc.oneof(fc.integer({ min: 1, max: 8 }), fc.constant(Number.POSITIVE_INFINITY)), {
+        nil: undefined,
+      }),
+      updateAgeOnGet: fc.boolean(),
+      clockStart: fc.oneof(fc.constant(0), fc.integer({ min: -1_000, max: 1_000_000 })),
+    })
+    .map(({ sized, ...rest }) => {
+      const c: Config = { ...rest };
+      if (c.ttl === undefined) delete c.ttl;
+      if (sized) c.maxSize = 10;
+      return c;
+    });
+  const ttl = fc.option(
+    fc.oneof(
+      { weight: 4, arbitrary: fc.integer({ min: 1, max: 8 }) },
+      { weight: 1, arbitrary: fc.constant(Number.POSITIVE_INFINITY) },
+    ),
+    { nil: undefined, freq: 3 },
+  );
+  const set = cmd(
+    fc.record({
+      t: fc.constant('set' as const),
+      k: key,
+      v: value,
+      ttl,
+      size: fc.integer({ min: 0, max: 6 }),
+    }),
+  );
+  const commands = fc.commands(
+    [
+      set,
+      set,
+      cmd(fc.record({ t: fc.constant('advance' as const), ms: fc.integer({ min: 0, max: 4 }) })),
+      cmd(fc.record({ t: fc.constant('advance' as const), ms: fc.integer({ min: 0, max: 4 }) })),
+      keyed('get'),
+      keyed('get'),
+      keyed('peek'),
+      keyed('has'),
+      keyed('expiresIn'),
+      keyed('delete'),
+      cmd(fc.constant({ t: 'prune' as const })),
+      clear,
+      cmd(fc.record({ t: fc.constant('resize' as const), maxEntries: fc.integer({ min: 1, max: 6 }) })),
+    ],
+    { maxCommands: 80 },
+  );
+
+  it('matches the model: expiry, sliding ttl, expiresIn, prune, stats', () => {
+    fc.assert(
+      fc.property(config, commands, (c, cmds) => {
+        runModel(c, cmds);
+      }),
+      { numRuns: 400 },
+    );
+  });
+});
