@@ -154,7 +154,7 @@ export class LruCache<K, V> implements Iterable<[K, V]> {
     this.#maxEntries = o.maxEntries;
     this.#maxSize = o.maxSize;
     this.#maxEntrySizeOption = o.maxEntrySize;
-    this.#maxEntrySize = o.maxEntrySize;
+    this.#maxEntrySize = Math.min(o.maxEntrySize, o.maxSize);
     this.#sizeOf = o.sizeOf;
     this.#ttl = o.ttl;
     this.#updateAgeOnGet = o.updateAgeOnGet;
@@ -458,7 +458,7 @@ export class LruCache<K, V> implements Iterable<[K, V]> {
   /**
    * Stores the entries of a `dump()` snapshot in order (so the last is the most recently used),
    * each with the ttl it had left. Every entry is checked before anything is stored: a malformed
-   * snapshot throws and changes nothing. A `size` is ignored by a cache without `maxSize`; without
+   * snapshot throws and changes nothing. A `size` is checked but ignored by a cache without `maxSize`; without
    * a `size`, a cache with `maxSize` measures the value with `sizeOf`.
    *
    * @example
@@ -488,12 +488,9 @@ export class LruCache<K, V> implements Iterable<[K, V]> {
       if (entry === undefined) typeError(name, 'a [key, { value, ttl?, size? }] pair', item);
       ttls[i] =
         entry.ttl === undefined ? this.#ttl : checkPositive(`${name} "ttl"`, entry.ttl, false);
-      if (sized) {
-        sizes[i] =
-          entry.size === undefined
-            ? this.#measure(entry.value as V, item[0] as K)
-            : checkSize(`${name} "size"`, entry.size);
-      }
+      // a size is checked even where it is ignored: a malformed snapshot is refused whole
+      const size = entry.size === undefined ? undefined : checkSize(`${name} "size"`, entry.size);
+      if (sized) sizes[i] = size ?? this.#measure(entry.value as V, item[0] as K);
     }
     for (let i = 0; i < items.length; i++) {
       const [key, entry] = items[i]!;

@@ -93,6 +93,7 @@ export interface ResolvedOptions<K, V> {
   readonly maxEntries: number;
   readonly maxSize: number;
   readonly sizeOf: ((value: V, key: K) => number) | undefined;
+  /** The `maxEntrySize` option, `Infinity` when absent (the limit is then `maxSize`). */
   readonly maxEntrySize: number;
   readonly ttl: number;
   readonly updateAgeOnGet: boolean;
@@ -174,7 +175,8 @@ export function resolveOptions<K, V>(options: unknown): ResolvedOptions<K, V> {
     if (!sized) typeError(option('sizeOf'), 'given only with "maxSize"', o.sizeOf);
     sizeOf = checkFunction('sizeOf', o.sizeOf);
   }
-  let maxEntrySize = maxSize;
+  // Infinity when absent: the effective limit is min(maxEntrySize, maxSize), which follows resize
+  let maxEntrySize = Infinity;
   if (o.maxEntrySize !== undefined) {
     if (!sized) typeError(option('maxEntrySize'), 'given only with "maxSize"', o.maxEntrySize);
     maxEntrySize = checkPositive(option('maxEntrySize'), o.maxEntrySize, true);
