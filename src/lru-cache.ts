@@ -270,8 +270,7 @@ export class LruCache<K, V> implements Iterable<[K, V]> {
     }
     if (this.#sizes !== undefined && options?.size === undefined) size = this.#measure(value, key);
     if (size > this.#maxEntrySize) {
-      const slot = this.#map.get(key);
-      if (slot !== undefined) this.#remove(slot, 'set');
+      this.#dropOversize(key);
     } else {
       this.#store(key, value, ttl, size);
     }
@@ -495,8 +494,7 @@ export class LruCache<K, V> implements Iterable<[K, V]> {
     for (let i = 0; i < items.length; i++) {
       const [key, entry] = items[i]!;
       if (sizes[i]! > this.#maxEntrySize) {
-        const slot = this.#map.get(key);
-        if (slot !== undefined) this.#remove(slot, 'set');
+        this.#dropOversize(key);
       } else {
         this.#store(key, entry.value, ttls[i]!, sizes[i]!);
       }
@@ -614,7 +612,19 @@ export class LruCache<K, V> implements Iterable<[K, V]> {
         this.#totalSize += size - this.#sizes[slot]!;
         this.#sizes[slot] = size;
       }
-      if (this.#onEvict !== undefined && old !== value) this.#pending.push(old, key, 'set');
+      if (old !== value) {
+        // a replaced value that had already expired left by expiry, not by this set
+        const expiresAt = this.#expiresAt;
+        let reason: EvictionReason = 'set';
+        if (expiresAt !== undefined && expiresAt[slot] !== Infinity) {
+          now = this.#clock.now();
+          if (now >= expiresAt[slot]!) {
+            reason = 'expire';
+            this.#expirations++;
+          }
+        }
+        if (this.#onEvict !== undefined) this.#pending.push(old, key, reason);
+      }
     } else {
       if (this.#map.size >= this.#maxEntries) {
         if (this.#expiresAt !== undefined) now = this.#clock.now();
@@ -622,7 +632,8 @@ export class LruCache<K, V> implements Iterable<[K, V]> {
       }
       slot = this.#list.pushFront();
       if (slot >= this.#columns) this.#growColumns();
-      this.#keys[slot] = key;
+      // store -0 as 0, as Map does, so keys() gives back what a Map would
+      this.#keys[slot] = key === 0 ? (0 as K) : key;
       this.#values[slot] = value;
       this.#map.set(key, slot);
       if (this.#sizes !== undefined) {
@@ -646,6 +657,12 @@ export class LruCache<K, V> implements Iterable<[K, V]> {
       // never evicts the entry just stored: it fits maxEntrySize <= maxSize on its own
       while (this.#totalSize > this.#maxSize && this.#list.tail !== slot) this.#evictTail(now);
     }
+  }
+
+  /** A value too large to store replaces nothing: the old entry under `key` goes. */
+  #dropOversize(key: K): void {
+    const slot = this.#map.get(key);
+    if (slot !== undefined) this.#remove(slot, this.#isExpired(slot) ? 'expire' : 'set');
   }
 
   /** Removes the least recently used entry to make room. */

@@ -13,8 +13,8 @@
  * - `set` stores as most recently used, then evicts from the least recently used end until both
  *   bounds hold (reason `'expire'` for an already expired entry, else `'evict'`), never the entry
  *   just stored. Replacing a value by a different one calls `onEvict(old, key, 'set')`. An entry
- *   larger than `maxEntrySize` (default: `maxSize`) is not stored and removes the old entry under
- *   that key (reason `'set'`).
+ *   larger than `maxEntrySize` is not stored and removes the old entry under that key (reason
+ *   `'set'`). Left at its default, `maxEntrySize` is the current `maxSize`, also after `resize`.
  * - `delete` of a fresh entry → `true` (reason `'delete'`); of an expired one → `false` (reason
  *   `'expire'`); `clear` → reason `'clear'` for every stored entry; `prune` removes the expired ones.
  * - `onEvict` runs after the operation has finished changing the cache.
@@ -42,7 +42,18 @@ const KEYS: readonly unknown[] = [
   undefined,
   'a',
 ];
-const KEY_NAMES = ['NaN', '"__proto__"', '0', '-0', 'objectKey', 'twinKey', '"constructor"', 'null', 'undefined', '"a"'];
+const KEY_NAMES = [
+  'NaN',
+  '"__proto__"',
+  '0',
+  '-0',
+  'objectKey',
+  'twinKey',
+  '"constructor"',
+  'null',
+  'undefined',
+  '"a"',
+];
 
 const objectValue = { v: 1 };
 const twinValue = { v: 1 };
@@ -180,14 +191,18 @@ class Model {
     }
     const i = this.index(key);
     if (size > this.maxEntrySize) {
-      if (i !== -1) this.removeAt(i, 'set');
+      if (i !== -1) this.removeAt(i, this.expired(this.entries[i]!) ? 'expire' : 'set');
       return;
     }
     let storedKey = key;
     if (i !== -1) {
       const [old] = this.entries.splice(i, 1);
       storedKey = old!.key;
-      if (old!.value !== value) this.events.push([old!.value, key, 'set']);
+      if (old!.value !== value) {
+        // a replaced value that had already expired left by expiry
+        if (this.expired(old!)) this.stats.expirations++;
+        this.events.push([old!.value, key, this.expired(old!) ? 'expire' : 'set']);
+      }
     }
     const entry: ModelEntry = {
       key: storedKey,
@@ -313,28 +328,52 @@ function build(c: Config): { model: Model; real: Real } {
 const describeEvent = (value: unknown, key: unknown, reason: string): string =>
   `${reason}(${keyName(key)} → ${valueName(value)})`;
 
+/**
+ * Asserts `actual` equals `expected` (primitives by `Object.is`, arrays of them element-wise),
+ * calling `expect` only on a mismatch: it gives the diff, and is too slow to run on every step.
+ */
+function same(actual: unknown, expected: unknown, what: string): void {
+  const equal =
+    Array.isArray(actual) && Array.isArray(expected)
+      ? actual.length === expected.length && actual.every((a, i) => Object.is(a, expected[i]))
+      : Object.is(actual, expected);
+  if (!equal) expect(actual, what).toEqual(expected);
+}
+
 /** Everything observable about the cache, checked after every command. */
 function checkInvariants(m: Model, r: Real): void {
   const { cache } = r;
-  const expected = m.live().map((e) => `${keyName(e.key)} → ${valueName(e.value)}`);
-  const actual = [...cache.entries()].map(([k, v]) => `${keyName(k)} → ${valueName(v)}`);
-  expect(actual, 'entries(), most to least recent, expired skipped').toEqual(expected);
-  expect([...cache.keys()].map(keyName), 'keys()').toEqual(m.live().map((e) => keyName(e.key)));
-  expect([...cache.values()].map(valueName), 'values()').toEqual(
-    m.live().map((e) => valueName(e.value)),
+  const live = m.live();
+  same(
+    [...cache.entries()].map(([k, v]) => `${keyName(k)} → ${valueName(v)}`),
+    live.map((e) => `${keyName(e.key)} → ${valueName(e.value)}`),
+    'entries(), most to least recent, expired skipped',
   );
-  expect(cache.size, 'size (stored, expired included)').toBe(m.entries.length);
-  expect(cache.totalSize, 'totalSize').toBe(m.totalSize);
-  expect(cache.maxEntries, 'maxEntries').toBe(m.maxEntries);
-  expect(cache.maxSize, 'maxSize').toBe(m.maxSize);
-  expect(cache.size).toBeLessThanOrEqual(cache.maxEntries);
-  expect(cache.totalSize).toBeLessThanOrEqual(cache.maxSize);
-  const { hitRatio, ...counters } = cache.stats;
-  expect(counters, 'stats').toEqual(m.stats);
+  same(
+    [...cache.keys()].map(keyName),
+    live.map((e) => keyName(e.key)),
+    'keys()',
+  );
+  same(
+    [...cache.values()].map(valueName),
+    live.map((e) => valueName(e.value)),
+    'values()',
+  );
+  same(cache.size, m.entries.length, 'size (stored entries, expired included)');
+  same(cache.totalSize, m.totalSize, 'totalSize');
+  same(cache.maxEntries, m.maxEntries, 'maxEntries');
+  same(cache.maxSize, m.maxSize, 'maxSize');
+  if (!(cache.size <= cache.maxEntries)) expect(cache.size).toBeLessThanOrEqual(cache.maxEntries);
+  if (!(cache.totalSize <= cache.maxSize))
+    expect(cache.totalSize).toBeLessThanOrEqual(cache.maxSize);
+  const stats = cache.stats;
+  for (const name of Object.keys(m.stats) as Array<keyof Stats>) {
+    same(stats[name], m.stats[name], `stats.${name}`);
+  }
   const lookups = m.stats.hits + m.stats.misses;
-  expect(hitRatio).toBe(lookups === 0 ? 0 : m.stats.hits / lookups);
-  expect(r.sizeOfCalls, 'sizeOf calls (once per set without size)').toBe(m.sizeOfCalls);
-  if (r.clock !== undefined) expect(r.clock.now()).toBe(m.now);
+  same(stats.hitRatio, lookups === 0 ? 0 : m.stats.hits / lookups, 'stats.hitRatio');
+  same(r.sizeOfCalls, m.sizeOfCalls, 'sizeOf calls (once per set without a size)');
+  if (r.clock !== undefined) same(r.clock.now(), m.now, 'clock');
 }
 
 type Op =
@@ -346,6 +385,9 @@ type Op =
 
 /** One command: runs `op` on the model and the cache, compares results, events and invariants. */
 class OpCommand implements fc.Command<Model, Real> {
+  /** Set when `set` ran on a cache without `maxSize`, so the drawn size was not passed. */
+  #sizeIgnored = false;
+
   constructor(readonly op: Op) {}
 
   check(m: Readonly<Model>): boolean {
@@ -357,17 +399,18 @@ class OpCommand implements fc.Command<Model, Real> {
     m.events = [];
     r.events = [];
     const { expected, actual } = this.apply(m, r);
-    expect(actual, `result of ${this}`).toEqual(expected);
-    expect(
+    same(actual, expected, `result of ${this}`);
+    same(
       r.events.map((e) => describeEvent(e.value, e.key, e.reason)),
+      m.events.map(([value, key, reason]) => describeEvent(value, key, reason)),
       `onEvict calls of ${this}`,
-    ).toEqual(m.events.map(([value, key, reason]) => describeEvent(value, key, reason)));
-    // identity, not just names: the callback gets the very key and value (0 and -0 aside)
+    );
     r.events.forEach((e, i) => {
+      // identity, not just names: the callback gets the very key and value (0 and -0 aside)
       const [value, key] = m.events[i]!;
-      expect(Object.is(e.value, value) && sameValueZero(e.key, key)).toBe(true);
+      same(Object.is(e.value, value) && sameValueZero(e.key, key), true, 'onEvict identity');
       // onEvict runs once the operation has finished changing the cache
-      expect(e.sizeInside, `cache.size inside onEvict during ${this}`).toBe(r.cache.size);
+      same(e.sizeInside, r.cache.size, `cache.size inside onEvict during ${this}`);
     });
     checkInvariants(m, r);
   }
@@ -382,14 +425,19 @@ class OpCommand implements fc.Command<Model, Real> {
         const opts: { ttl?: number; size?: number } = {};
         if (op.ttl !== undefined) opts.ttl = op.ttl;
         if (op.size !== undefined && m.sized) opts.size = op.size;
+        this.#sizeIgnored = !m.sized;
         m.set(key, value, opts);
-        const returned = Object.keys(opts).length === 0 ? cache.set(key, value) : cache.set(key, value, opts);
+        const returned =
+          Object.keys(opts).length === 0 ? cache.set(key, value) : cache.set(key, value, opts);
         return { expected: true, actual: returned === cache };
       }
       case 'get':
         return { expected: valueName(m.get(KEYS[op.k])), actual: valueName(cache.get(KEYS[op.k])) };
       case 'peek':
-        return { expected: valueName(m.peek(KEYS[op.k])), actual: valueName(cache.peek(KEYS[op.k])) };
+        return {
+          expected: valueName(m.peek(KEYS[op.k])),
+          actual: valueName(cache.peek(KEYS[op.k])),
+        };
       case 'has':
         return { expected: m.has(KEYS[op.k]), actual: cache.has(KEYS[op.k]) };
       case 'delete':
@@ -421,7 +469,7 @@ class OpCommand implements fc.Command<Model, Real> {
       case 'set': {
         const extra = [
           op.ttl === undefined ? '' : `ttl: ${op.ttl}`,
-          op.size === undefined ? '' : `size: ${op.size}`,
+          op.size === undefined || this.#sizeIgnored ? '' : `size: ${op.size}`,
         ].filter(Boolean);
         const opts = extra.length === 0 ? '' : `, { ${extra.join(', ')} }`;
         return `set(${KEY_NAMES[op.k]}, ${VALUE_NAMES[op.v]}${opts})`;
@@ -446,11 +494,15 @@ class OpCommand implements fc.Command<Model, Real> {
 // ---- command arbitraries ----
 
 const key = fc.nat(KEYS.length - 1);
+/** The first six keys (NaN, '__proto__', 0, -0, two object keys): more hits on entries with a ttl. */
+const fewKeys = fc.nat(5);
 const value = fc.nat(VALUES.length - 1);
 const cmd = (arb: fc.Arbitrary<Op>): fc.Arbitrary<fc.Command<Model, Real>> =>
   arb.map((op) => new OpCommand(op));
-const keyed = (t: 'get' | 'peek' | 'has' | 'delete' | 'expiresIn') =>
-  cmd(key.map((k) => ({ t, k })));
+const keyed = (t: 'get' | 'peek' | 'has' | 'delete' | 'expiresIn', keys = key) =>
+  cmd(keys.map((k) => ({ t, k })));
+/** Sequences of ~30 commands on average (fast-check's default size would stop at 10). */
+const SEQUENCES = { maxCommands: 60, size: 'medium' } as const;
 const clear = cmd(fc.constant({ t: 'clear' as const }));
 
 function runModel(config: Config, commands: Iterable<fc.Command<Model, Real>>): void {
@@ -461,6 +513,9 @@ function runModel(config: Config, commands: Iterable<fc.Command<Model, Real>>): 
 }
 
 // ---- suites ----
+
+/** Per property; the whole file stays well under 5 s. */
+const NUM_RUNS = 800;
 
 describe('LruCache (property): entry-count bound', () => {
   const commands = fc.commands(
@@ -473,9 +528,14 @@ describe('LruCache (property): entry-count bound', () => {
       keyed('has'),
       keyed('delete'),
       clear,
-      cmd(fc.record({ t: fc.constant('resize' as const), maxEntries: fc.integer({ min: 1, max: 8 }) })),
+      cmd(
+        fc.record({
+          t: fc.constant('resize' as const),
+          maxEntries: fc.integer({ min: 1, max: 8 }),
+        }),
+      ),
     ],
-    { maxCommands: 80 },
+    SEQUENCES,
   );
 
   it('matches the model: order, hits, evictions, onEvict, never reads the clock', () => {
@@ -483,7 +543,7 @@ describe('LruCache (property): entry-count bound', () => {
       fc.property(fc.integer({ min: 1, max: 8 }), commands, (maxEntries, cmds) => {
         runModel({ maxEntries }, cmds);
       }),
-      { numRuns: 400 },
+      { numRuns: NUM_RUNS },
     );
   });
 });
@@ -499,7 +559,8 @@ describe('LruCache (property): size-weighted bound', () => {
     .map(({ maxSize, maxEntries, useSizeOf, entryFraction }) => {
       const c: Config = { maxSize, useSizeOf };
       if (maxEntries !== undefined) c.maxEntries = maxEntries;
-      if (entryFraction !== undefined) c.maxEntrySize = Math.max(1, Math.round(entryFraction * maxSize));
+      if (entryFraction !== undefined)
+        c.maxEntrySize = Math.max(1, Math.round(entryFraction * maxSize));
       return c;
     });
   const size = fc.integer({ min: 0, max: 12 });
@@ -526,8 +587,18 @@ describe('LruCache (property): size-weighted bound', () => {
         keyed('has'),
         keyed('delete'),
         clear,
-        cmd(fc.record({ t: fc.constant('resize' as const), maxSize: fc.integer({ min: 1, max: 16 }) })),
-        cmd(fc.record({ t: fc.constant('resize' as const), maxEntries: fc.integer({ min: 1, max: 8 }) })),
+        cmd(
+          fc.record({
+            t: fc.constant('resize' as const),
+            maxSize: fc.integer({ min: 1, max: 16 }),
+          }),
+        ),
+        cmd(
+          fc.record({
+            t: fc.constant('resize' as const),
+            maxEntries: fc.integer({ min: 1, max: 8 }),
+          }),
+        ),
         cmd(
           fc.record({
             t: fc.constant('resize' as const),
@@ -536,8 +607,18 @@ describe('LruCache (property): size-weighted bound', () => {
           }),
         ),
       ],
-      { maxCommands: 80 },
+      SEQUENCES,
     );
+
+  // The smallest case the property below shrinks to. API.md: "maxEntrySize: larger entries are
+  // not stored (default: maxSize)"; after resize({ maxSize }) the default follows the new maxSize.
+  it('maxEntrySize left at its default follows maxSize through resize', () => {
+    const cache = new LruCache<string, number>({ maxSize: 10 });
+    cache.resize({ maxSize: 20 });
+    cache.set('a', 1, { size: 15 });
+    expect(cache.has('a')).toBe(true);
+    expect(cache.totalSize).toBe(15);
+  });
 
   it('matches the model: totalSize, oversize entries, both bounds, resize', () => {
     fc.assert(
@@ -547,7 +628,7 @@ describe('LruCache (property): size-weighted bound', () => {
           runModel(c, cmds);
         },
       ),
-      { numRuns: 400 },
+      { numRuns: NUM_RUNS },
     );
   });
 });
@@ -557,9 +638,12 @@ describe('LruCache (property): ttl, with and without updateAgeOnGet', () => {
     .record({
       maxEntries: fc.integer({ min: 1, max: 6 }),
       sized: fc.boolean(),
-      ttl: fc.option(fc.oneof(fc.integer({ min: 1, max: 8 }), fc.constant(Number.POSITIVE_INFINITY)), {
-        nil: undefined,
-      }),
+      ttl: fc.option(
+        fc.oneof(fc.integer({ min: 1, max: 8 }), fc.constant(Number.POSITIVE_INFINITY)),
+        {
+          nil: undefined,
+        },
+      ),
       updateAgeOnGet: fc.boolean(),
       clockStart: fc.oneof(fc.constant(0), fc.integer({ min: -1_000, max: 1_000_000 })),
     })
@@ -579,7 +663,7 @@ describe('LruCache (property): ttl, with and without updateAgeOnGet', () => {
   const set = cmd(
     fc.record({
       t: fc.constant('set' as const),
-      k: key,
+      k: fewKeys,
       v: value,
       ttl,
       size: fc.integer({ min: 0, max: 6 }),
@@ -591,17 +675,22 @@ describe('LruCache (property): ttl, with and without updateAgeOnGet', () => {
       set,
       cmd(fc.record({ t: fc.constant('advance' as const), ms: fc.integer({ min: 0, max: 4 }) })),
       cmd(fc.record({ t: fc.constant('advance' as const), ms: fc.integer({ min: 0, max: 4 }) })),
-      keyed('get'),
-      keyed('get'),
-      keyed('peek'),
-      keyed('has'),
-      keyed('expiresIn'),
-      keyed('delete'),
+      keyed('get', fewKeys),
+      keyed('get', fewKeys),
+      keyed('peek', fewKeys),
+      keyed('has', fewKeys),
+      keyed('expiresIn', fewKeys),
+      keyed('delete', fewKeys),
       cmd(fc.constant({ t: 'prune' as const })),
       clear,
-      cmd(fc.record({ t: fc.constant('resize' as const), maxEntries: fc.integer({ min: 1, max: 6 }) })),
+      cmd(
+        fc.record({
+          t: fc.constant('resize' as const),
+          maxEntries: fc.integer({ min: 1, max: 6 }),
+        }),
+      ),
     ],
-    { maxCommands: 80 },
+    SEQUENCES,
   );
 
   it('matches the model: expiry, sliding ttl, expiresIn, prune, stats', () => {
@@ -609,7 +698,7 @@ describe('LruCache (property): ttl, with and without updateAgeOnGet', () => {
       fc.property(config, commands, (c, cmds) => {
         runModel(c, cmds);
       }),
-      { numRuns: 400 },
+      { numRuns: NUM_RUNS },
     );
   });
 });

@@ -69,6 +69,7 @@ describe('LruCache: recency and the entry-count bound', () => {
     expect(cache.get(obj)).toBe('obj');
     expect(cache.get({ id: 1 })).toBeUndefined();
     expect(cache.get(0)).toBe('zero'); // SameValueZero, as Map
+    expect(Object.is([...cache.keys()][0], 0)).toBe(true); // -0 comes back as 0, as from a Map
     expect(Object.getPrototypeOf({})).toBe(Object.prototype);
   });
 
@@ -327,6 +328,19 @@ describe('LruCache: ttl', () => {
       ['b', 2, 'evict'],
     ]);
     expect(cache.stats).toMatchObject({ evictions: 1, expirations: 1 });
+  });
+
+  it('set() over an expired entry reports the old value as expired, not replaced', () => {
+    const clock = new ManualClock();
+    const { evicted, onEvict } = recording<string, number>();
+    const cache = new LruCache<string, number>({ maxEntries: 2, ttl: 5, clock, onEvict });
+    cache.set('a', 1);
+    clock.advance(5);
+    cache.set('a', 2);
+    expect(evicted).toEqual([['a', 1, 'expire']]);
+    expect(cache.stats.expirations).toBe(1);
+    cache.set('a', 3);
+    expect(evicted.at(-1)).toEqual(['a', 2, 'set']);
   });
 
   it('delete() of an expired entry removes it (reason "expire") and returns false', () => {
