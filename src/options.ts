@@ -10,7 +10,7 @@ import { checkOptionsObject, checkPositive, option, rangeError, typeError } from
  * - `'expire'`: its ttl ran out (found by `get`, `prune`, `autoPurge`, or when making room);
  * - `'delete'`: removed by `delete`;
  * - `'set'`: replaced by `set` with a different value, or dropped because the new value was
- *   larger than `maxEntrySize`;
+ *   larger than `maxEntrySize` (a value that had already expired is reported as `'expire'`);
  * - `'clear'`: removed by `clear`.
  */
 export type EvictionReason = 'evict' | 'expire' | 'delete' | 'set' | 'clear';
