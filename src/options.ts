@@ -120,13 +120,11 @@ const RESIZE_KNOWN = new Set(['maxEntries', 'maxSize']);
 export const MAX_ENTRIES_LIMIT = 0xffff_fffe;
 
 /** Checks a `maxEntries` value (constructor or `resize`). */
-export function checkMaxEntries(value: unknown): number {
+export function checkMaxEntries(value: unknown, name = option('maxEntries')): number {
   const expected = 'a positive integer';
-  if (typeof value !== 'number') typeError(option('maxEntries'), expected, value);
-  if (!Number.isInteger(value) || value < 1) rangeError(option('maxEntries'), expected, value);
-  if (value > MAX_ENTRIES_LIMIT) {
-    rangeError(option('maxEntries'), `at most ${MAX_ENTRIES_LIMIT}`, value);
-  }
+  if (typeof value !== 'number') typeError(name, expected, value);
+  if (!Number.isInteger(value) || value < 1) rangeError(name, expected, value);
+  if (value > MAX_ENTRIES_LIMIT) rangeError(name, `at most ${MAX_ENTRIES_LIMIT}`, value);
   return value;
 }
 
@@ -166,7 +164,7 @@ export function resolveOptions<K, V>(options: unknown): ResolvedOptions<K, V> {
     o.maxSize === undefined ? Infinity : checkPositive(option('maxSize'), o.maxSize, true);
   if (maxEntries === Infinity && maxSize === Infinity) {
     throw new TypeError(
-      'lrukit: LruCache needs "maxEntries" or "maxSize" (or both): an unbounded cache is refused',
+      'lrukit: LruCache needs option "maxEntries" or "maxSize" (or both), got neither: an unbounded cache is refused',
     );
   }
   const sized = maxSize !== Infinity;
@@ -216,16 +214,11 @@ export function checkResizeOptions(options: unknown, sized: boolean): ResizeOpti
   if (o === undefined || (o.maxEntries === undefined && o.maxSize === undefined)) {
     typeError('resize() options', 'an object with "maxEntries" or "maxSize"', options);
   }
-  if (o.maxEntries !== undefined) checkMaxEntries(o.maxEntries);
+  if (o.maxEntries !== undefined) checkMaxEntries(o.maxEntries, 'resize() option "maxEntries"');
   if (o.maxSize !== undefined) {
-    if (!sized) {
-      typeError(
-        'resize() option "maxSize"',
-        'given only to a cache built with "maxSize"',
-        o.maxSize,
-      );
-    }
-    checkPositive(option('maxSize'), o.maxSize, true);
+    const name = 'resize() option "maxSize"';
+    if (!sized) typeError(name, 'given only to a cache built with "maxSize"', o.maxSize);
+    checkPositive(name, o.maxSize, true);
   }
   return o as ResizeOptions;
 }

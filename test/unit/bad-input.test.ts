@@ -319,7 +319,8 @@ const ctorRows: CtorRow[] = [
     options: value,
     error: TypeError,
     // names both options and says why; there is no single received value to quote
-    message: /^lrukit: LruCache needs "maxEntries" or "maxSize".*unbounded/,
+    message:
+      /^lrukit: LruCache needs option "maxEntries" or "maxSize" \(or both\), got neither.*unbounded/,
   })),
 ];
 
@@ -674,12 +675,22 @@ const callRows: CallRow[] = [
       [countCache, { maxEntries: undefined }, TypeError, named('resize() options', 'an object')],
       [countCache, { maxEntry: 1 }, TypeError, unknownKey('maxEntry', 'resize() options')],
       [countCache, { maxEntries: 1, ttl: 5 }, TypeError, unknownKey('ttl', 'resize() options')],
-      [countCache, { maxEntries: 0 }, RangeError, named(opt('maxEntries'), '0')],
-      [countCache, { maxEntries: -1 }, RangeError, named(opt('maxEntries'), '-1')],
-      [countCache, { maxEntries: 1.5 }, RangeError, named(opt('maxEntries'), '1.5')],
-      [countCache, { maxEntries: Number.NaN }, RangeError, named(opt('maxEntries'), 'NaN')],
-      [countCache, { maxEntries: 0xffff_ffff }, RangeError, named(opt('maxEntries'), '4294967295')],
-      [countCache, { maxEntries: '2' }, TypeError, named(opt('maxEntries'), '"2"')],
+      [countCache, { maxEntries: 0 }, RangeError, named('resize() option "maxEntries"', '0')],
+      [countCache, { maxEntries: -1 }, RangeError, named('resize() option "maxEntries"', '-1')],
+      [countCache, { maxEntries: 1.5 }, RangeError, named('resize() option "maxEntries"', '1.5')],
+      [
+        countCache,
+        { maxEntries: Number.NaN },
+        RangeError,
+        named('resize() option "maxEntries"', 'NaN'),
+      ],
+      [
+        countCache,
+        { maxEntries: 0xffff_ffff },
+        RangeError,
+        named('resize() option "maxEntries"', '4294967295'),
+      ],
+      [countCache, { maxEntries: '2' }, TypeError, named('resize() option "maxEntries"', '"2"')],
       [countCache, { maxSize: 10 }, TypeError, named('resize() option "maxSize"', '10')],
       [
         countCache,
@@ -687,13 +698,28 @@ const callRows: CallRow[] = [
         TypeError,
         named('resize() option "maxSize"', '10'),
       ],
-      [sizedCache, { maxSize: -1 }, RangeError, named(opt('maxSize'), '-1')],
-      [sizedCache, { maxSize: 0 }, RangeError, named(opt('maxSize'), '0')],
-      [sizedCache, { maxSize: Infinity }, RangeError, named(opt('maxSize'), 'Infinity')],
-      [sizedCache, { maxSize: '5' }, TypeError, named(opt('maxSize'), '"5"')],
+      [sizedCache, { maxSize: -1 }, RangeError, named('resize() option "maxSize"', '-1')],
+      [sizedCache, { maxSize: 0 }, RangeError, named('resize() option "maxSize"', '0')],
+      [
+        sizedCache,
+        { maxSize: Infinity },
+        RangeError,
+        named('resize() option "maxSize"', 'Infinity'),
+      ],
+      [sizedCache, { maxSize: '5' }, TypeError, named('resize() option "maxSize"', '"5"')],
       // the valid half of a refused resize must not be applied
-      [sizedCache, { maxEntries: 1, maxSize: -1 }, RangeError, named(opt('maxSize'), '-1')],
-      [sizedCache, { maxEntries: 0, maxSize: 5 }, RangeError, named(opt('maxEntries'), '0')],
+      [
+        sizedCache,
+        { maxEntries: 1, maxSize: -1 },
+        RangeError,
+        named('resize() option "maxSize"', '-1'),
+      ],
+      [
+        sizedCache,
+        { maxEntries: 0, maxSize: 5 },
+        RangeError,
+        named('resize() option "maxEntries"', '0'),
+      ],
     ] as const
   ).map(([fixture, options, error, message]) => ({
     name: `${fixture.name}: resize(${show(options)})`,
