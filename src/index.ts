@@ -1,4 +1,8 @@
-/** Entry `lrukit`: re-exports only. */
+/**
+ * Entry `lrukit`: re-exports only.
+ *
+ * @module lrukit
+ */
 
 export { type Clock, systemClock } from './clock.js';
 export { LruCache, type LruCacheEntry, type LruCacheStats } from './lru-cache.js';

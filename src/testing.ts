@@ -1,4 +1,8 @@
-/** Entry `lrukit/testing`: a clock you advance by hand, so tests of time never sleep. */
+/**
+ * Entry `lrukit/testing`: a clock you advance by hand, so tests of time never sleep.
+ *
+ * @module lrukit/testing
+ */
 
 import type { Clock } from './clock.js';
 import { rangeError, typeError } from './errors.js';

@@ -1,0 +1,154 @@
+#!/usr/bin/env node
+// Bundle-size budget and platform-neutrality check for the built package (run `npm run build` first).
+//
+//   node scripts/size.mjs           print the table
+//   node scripts/size.mjs --check   also exit 1 when an entry is over budget or not platform-neutral
+//
+// Each entry is bundled from dist/ the way an app would consume it: esbuild, platform 'browser',
+// format esm, minified, tree-shaken; then gzipped at level 9 (the figure people compare, see
+// shared/TOOLCHAIN.md). An entry must not import a Node built-in (`node:fs`, `fs`, ...), use
+// top-level await, or reference the globals `process.`, `Buffer` or `require`: the main entry runs
+// in browsers, workers and edge runtimes. (`globalThis.process?.…` is allowed: it is guarded.)
+
+import { existsSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import * as esbuild from 'esbuild';
+
+// Budgets in bytes, minified + gzip -9. `null`: measured and checked for neutrality, no budget.
+// The goal for LruCache alone is 2,500 B (issue 3); these budgets hold today's size with a small
+// margin so that growth is caught, and come down as the code does.
+const BUDGET_LRU_CACHE = 4_200;
+const BUDGET_MAIN_ENTRY = 4_300;
+const BUDGET_TESTING_ENTRY = null;
+
+const ENTRIES = [
+  {
+    name: "{ LruCache } from 'lrukit'",
+    contents: "import { LruCache } from './dist/index.js';\nconsole.log(LruCache);\n",
+    budget: BUDGET_LRU_CACHE,
+  },
+  {
+    name: "* from 'lrukit'",
+    contents: "export * from './dist/index.js';\n",
+    budget: BUDGET_MAIN_ENTRY,
+  },
+  {
+    name: "* from 'lrukit/testing'",
+    contents: "export * from './dist/testing.js';\n",
+    budget: BUDGET_TESTING_ENTRY,
+  },
+];
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const check = process.argv.includes('--check');
+
+// Free references to these globals are renamed to a marker we can find in the output; esbuild's
+// `define` touches only real references (not strings, properties, or shadowing locals).
+const MARK = '__LRUKIT_GLOBAL_';
+const FORBIDDEN_OUTPUT = [
+  [new RegExp(`${MARK}process\\s*(\\?\\.|\\.|\\[)`), 'uses the global `process.`'],
+  [new RegExp(`${MARK}Buffer\\b`), 'references the global `Buffer`'],
+  [/(?<![\w$.])require\s*[(.]|\btypeof require\b/, 'references `require`'],
+];
+
+/** esbuild plugin: records imports of Node built-ins and keeps them out of the bundle. */
+function builtinGuard(found) {
+  return {
+    name: 'builtin-guard',
+    setup(build) {
+      build.onResolve({ filter: /.*/ }, (args) => {
+        if (!isBuiltin(args.path)) return undefined;
+        found.add(
+          `${args.path} (imported by ${args.importer ? relative(ROOT, args.importer) : 'entry'})`,
+        );
+        return { path: args.path, external: true };
+      });
+    },
+  };
+}
+
+async function measure(entry) {
+  const builtins = new Set();
+  const problems = [];
+  let code = '';
+  try {
+    const result = await esbuild.build({
+      stdin: {
+        contents: entry.contents,
+        resolveDir: ROOT,
+        sourcefile: 'size-entry.js',
+        loader: 'js',
+      },
+      bundle: true,
+      write: false,
+      platform: 'browser',
+      format: 'esm',
+      minify: true,
+      treeShaking: true,
+      legalComments: 'none',
+      supported: { 'top-level-await': false },
+      define: { process: `${MARK}process`, Buffer: `${MARK}Buffer` },
+      plugins: [builtinGuard(builtins)],
+      logLevel: 'silent',
+    });
+    code = result.outputFiles[0].text;
+  } catch (error) {
+    const messages = error.errors?.map((e) => e.text) ?? [String(error)];
+    return { ...entry, min: NaN, gz: NaN, problems: messages.map((m) => `bundle failed: ${m}`) };
+  }
+  // The output as it would be without the marker (what an app would ship).
+  const plain = code.replaceAll(MARK, '');
+  for (const b of builtins) problems.push(`imports the Node built-in ${b}`);
+  for (const [pattern, what] of FORBIDDEN_OUTPUT) {
+    const m = pattern.exec(code);
+    if (m) {
+      const at = code.slice(0, m.index).replaceAll(MARK, '').length;
+      problems.push(`${what}: …${plain.slice(Math.max(0, at - 40), at + 40)}…`);
+    }
+  }
+  const min = Buffer.byteLength(plain);
+  const gz = gzipSync(plain, { level: 9 }).length;
+  if (entry.budget !== null && gz > entry.budget) {
+    problems.push(`over budget: ${fmt(gz)} B min+gz > ${fmt(entry.budget)} B`);
+  }
+  return { ...entry, min, gz, problems };
+}
+
+const fmt = (n) => (Number.isFinite(n) ? n.toLocaleString('en-US') : '—');
+
+for (const f of ['dist/index.js', 'dist/testing.js']) {
+  if (!existsSync(join(ROOT, f))) {
+    console.error(`size: ${f} is missing: run \`npm run build\` first`);
+    process.exit(1);
+  }
+}
+
+const rows = [];
+for (const entry of ENTRIES) rows.push(await measure(entry));
+
+const table = [
+  ['entry (esbuild browser esm, minified)', 'min B', 'min+gz B', 'budget B', 'result'],
+  ...rows.map((r) => [
+    r.name,
+    fmt(r.min),
+    fmt(r.gz),
+    r.budget === null ? '—' : fmt(r.budget),
+    r.problems.length ? 'FAIL' : 'ok',
+  ]),
+];
+const widths = table[0].map((_, i) => Math.max(...table.map((row) => row[i].length)));
+const line = (row) =>
+  row.map((cell, i) => (i === 0 || i === 4 ? cell.padEnd(widths[i]) : cell.padStart(widths[i])));
+console.log(line(table[0]).join('  ').trimEnd());
+console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+for (const row of table.slice(1)) console.log(line(row).join('  ').trimEnd());
+
+const failures = rows.flatMap((r) => r.problems.map((p) => `${r.name}: ${p}`));
+if (failures.length) {
+  console.log('');
+  for (const f of failures) console.log(`${check ? 'error' : 'warning'}: ${f}`);
+}
+if (check && failures.length) process.exitCode = 1;

@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+// Sums one or more vitest JSON reports (`--reporter=json --outputFile=F`) and prints the closing
+// line CI reads: `N passed, N failed` (`, N skipped` follows when any test was skipped or todo).
+//
+//   node scripts/test-summary.mjs .test-results/vitest.json [.test-results/browser.json ...]
+//
+// passed = numPassedTests, failed = numFailedTests, skipped = numPendingTests + numTodoTests,
+// summed over the files, and also counted as failed (one each, so a broken run is never green):
+// - a report file that is missing or unreadable (that run did not happen or crashed);
+// - a test file whose status is 'failed' with no failed test in it (it failed to import, or a
+//   suite-level hook threw: vitest counts no test for it);
+// - a run whose exit code, written by .ci/run to `F.exit` beside the report, is non-zero while its
+//   report shows no failure (e.g. an unhandled error or a type error outside any test).
+// With no file given, or none at all that could be read, it prints `0 passed, 1 failed`.
+// Explanations go to stderr; stdout gets the one line. Exit code: 0 when nothing failed, else 1.
+import { existsSync, readFileSync } from 'node:fs';
+
+const files = process.argv.slice(2);
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+
+const note = (msg) => process.stderr.write(`test-summary: ${msg}\n`);
+
+if (files.length === 0) {
+  note('no report file given');
+  failed += 1;
+}
+
+for (const file of files) {
+  let report;
+  try {
+    report = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    note(`${file}: no usable report (${error.code ?? error.message}), counted as 1 failed`);
+    failed += 1;
+    continue;
+  }
+  const num = (field) => (Number.isFinite(report[field]) ? report[field] : 0);
+  let fileFailed = num('numFailedTests');
+  passed += num('numPassedTests');
+  skipped += num('numPendingTests') + num('numTodoTests');
+
+  for (const result of report.testResults ?? []) {
+    const failedInside = (result.assertionResults ?? []).some((a) => a.status === 'failed');
+    if (result.status === 'failed' && !failedInside) {
+      const why = String(result.message ?? '').split('\n')[0];
+      note(`${file}: ${result.name} failed outside any test${why ? `: ${why}` : ''}`);
+      fileFailed += 1;
+    }
+  }
+
+  const exitFile = `${file}.exit`;
+  if (existsSync(exitFile)) {
+    const code = Number.parseInt(readFileSync(exitFile, 'utf8').trim(), 10);
+    if (code !== 0 && fileFailed === 0) {
+      note(`${file}: the run exited ${Number.isNaN(code) ? '?' : code} with no failed test`);
+      fileFailed += 1;
+    }
+  }
+  if (report.success === false && fileFailed === 0) {
+    note(`${file}: the report says success: false (no test files?)`);
+    fileFailed += 1;
+  }
+  failed += fileFailed;
+}
+
+process.stdout.write(
+  `${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`,
+);
+process.exitCode = failed === 0 ? 0 : 1;
