@@ -50,18 +50,21 @@ export class RecencyList {
 
   /** Makes `slot` the most recently used. */
   moveToFront(slot: number): void {
-    if (slot === this.head) return;
+    const head = this.head;
+    if (slot === head) return;
+    const next = this.next;
+    const prev = this.prev;
     // unlink (slot is not the head, so it has a predecessor)
-    const prev = this.prev[slot]!;
+    const before = prev[slot]!;
     if (slot === this.tail) {
-      this.tail = prev;
+      this.tail = before;
     } else {
-      const next = this.next[slot]!;
-      this.next[prev] = next;
-      this.prev[next] = prev;
+      const after = next[slot]!;
+      next[before] = after;
+      prev[after] = before;
     }
-    this.next[slot] = this.head;
-    this.prev[this.head] = slot;
+    next[slot] = head;
+    prev[head] = slot;
     this.head = slot;
   }
 

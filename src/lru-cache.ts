@@ -628,10 +628,11 @@ export class LruCache<K, V> implements Iterable<[K, V]> {
     } else {
       if (this.#map.size >= this.#maxEntries) {
         if (this.#expiresAt !== undefined) now = this.#clock.now();
-        this.#evictTail(now);
+        slot = this.#recycleTail(now);
+      } else {
+        slot = this.#list.pushFront();
+        if (slot >= this.#columns) this.#growColumns();
       }
-      slot = this.#list.pushFront();
-      if (slot >= this.#columns) this.#growColumns();
       // store -0 as 0, as Map does, so keys() gives back what a Map would
       this.#keys[slot] = key === 0 ? (0 as K) : key;
       this.#values[slot] = value;
@@ -663,6 +664,25 @@ export class LruCache<K, V> implements Iterable<[K, V]> {
   #dropOversize(key: K): void {
     const slot = this.#map.get(key);
     if (slot !== undefined) this.#remove(slot, this.#isExpired(slot) ? 'expire' : 'set');
+  }
+
+  /**
+   * Evicts the least recently used entry and hands its slot, now at the front, to the caller to
+   * fill: the set-into-a-full-cache fast path, with no trip through the free-slot stack.
+   */
+  #recycleTail(now: number): number {
+    const slot = this.#list.tail;
+    const key = this.#keys[slot] as K;
+    this.#map.delete(key);
+    if (this.#sizes !== undefined) this.#totalSize -= this.#sizes[slot]!;
+    const expired = this.#expiresAt !== undefined && now >= this.#expiresAt[slot]!;
+    if (expired) this.#expirations++;
+    else this.#evictions++;
+    if (this.#onEvict !== undefined) {
+      this.#pending.push(this.#values[slot], key, expired ? 'expire' : 'evict');
+    }
+    this.#list.moveToFront(slot);
+    return slot;
   }
 
   /** Removes the least recently used entry to make room. */
