@@ -64,6 +64,11 @@ function grown(column: Float64Array, capacity: number, fill: number): Float64Arr
   return next;
 }
 
+/** A copy of `items` with room for exactly `capacity`, kept packed (V8 reads packed arrays faster). */
+function resized<T>(items: T[], capacity: number): T[] {
+  return Array.from({ length: capacity }, (_, i) => items[i] as T);
+}
+
 /**
  * A bounded map that evicts the least recently used entry, bounded by entry count and/or total
  * size, with optional per-entry ttl.
@@ -129,6 +134,12 @@ export class LruCache<K, V> implements Iterable<[K, V]> {
   #nextPurgeNotBefore = -Infinity;
   #weakSelf: WeakRef<LruCache<K, V>> | undefined;
 
+  /**
+   * No `maxSize`, no entry that can expire and no `onEvict`: `set` and `delete` take short paths
+   * that skip every policy. Cleared for good at the first entry with a ttl.
+   */
+  #plain: boolean;
+
   readonly #onEvict: OnEvict<K, V> | undefined;
   /** Flat `(value, key, reason)` triples waiting for `onEvict`; empty without `onEvict`. */
   #pending: unknown[] = [];
@@ -164,6 +175,7 @@ export class LruCache<K, V> implements Iterable<[K, V]> {
     this.#list = new RecencyList(o.maxEntries);
     this.#columns = this.#list.capacity;
     if (o.maxSize !== Infinity) this.#sizes = new Float64Array(this.#columns);
+    this.#plain = o.maxSize === Infinity && o.ttl === Infinity && o.onEvict === undefined;
   }
 
   /** Number of stored entries, including expired ones not removed yet. */
@@ -261,6 +273,33 @@ export class LruCache<K, V> implements Iterable<[K, V]> {
    * ```
    */
   set(key: K, value: V, options?: SetOptions): this {
+    if (options === undefined && this.#plain) {
+      // the plain fast path: no sizes, no expiry, no callbacks to queue
+      const map = this.#map;
+      let slot = map.get(key);
+      if (slot !== undefined) {
+        this.#list.moveToFront(slot);
+      } else {
+        if (map.size >= this.#maxEntries) {
+          slot = this.#list.tail;
+          map.delete(this.#keys[slot] as K);
+          this.#evictions++;
+          this.#list.moveToFront(slot);
+        } else {
+          slot = this.#list.pushFront();
+          if (slot >= this.#columns) this.#growColumns();
+        }
+        this.#keys[slot] = key === 0 ? (0 as K) : key;
+        map.set(key, slot);
+      }
+      this.#values[slot] = value;
+      this.#sets++;
+      return this;
+    }
+    return this.#setWith(key, value, options);
+  }
+
+  #setWith(key: K, value: V, options: SetOptions | undefined): this {
     let ttl = this.#ttl;
     let size = 0;
     if (options !== undefined) {
@@ -290,6 +329,14 @@ export class LruCache<K, V> implements Iterable<[K, V]> {
   delete(key: K): boolean {
     const slot = this.#map.get(key);
     if (slot === undefined) return false;
+    if (this.#plain) {
+      this.#map.delete(key);
+      this.#list.remove(slot);
+      this.#keys[slot] = undefined;
+      this.#values[slot] = undefined;
+      this.#deletes++;
+      return true;
+    }
     const fresh = !this.#isExpired(slot);
     this.#remove(slot, fresh ? 'delete' : 'expire');
     this.#flush();
@@ -734,12 +781,16 @@ export class LruCache<K, V> implements Iterable<[K, V]> {
   }
 
   #startExpiry(): void {
+    this.#plain = false;
     this.#expiresAt = new Float64Array(this.#columns).fill(Infinity);
     if (this.#updateAgeOnGet) this.#ttls = new Float64Array(this.#columns);
   }
 
   #growColumns(): void {
     const capacity = this.#list.capacity;
+    // exact-size key and value arrays: growing them by assignment leaves V8's 50 % slack
+    this.#keys = resized(this.#keys, capacity);
+    this.#values = resized(this.#values, capacity);
     if (this.#sizes !== undefined) this.#sizes = grown(this.#sizes, capacity, 0);
     if (this.#expiresAt !== undefined) this.#expiresAt = grown(this.#expiresAt, capacity, Infinity);
     if (this.#ttls !== undefined) this.#ttls = grown(this.#ttls, capacity, 0);
