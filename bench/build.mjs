@@ -1,0 +1,71 @@
+/**
+ * lrukit's built output for the benchmark: builds when dist/index.js is missing or older than src/,
+ * then snapshots it so one run measures one build.
+ */
+
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    const t = entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs;
+    if (t > newest) newest = t;
+  }
+  return newest;
+}
+
+/** Builds with `npm run build` if needed; returns why it built, or `undefined` if it did not. */
+export function ensureBuilt(root) {
+  const dist = join(root, 'dist', 'index.js');
+  let why;
+  if (!existsSync(dist)) why = 'dist/index.js is missing';
+  else if (statSync(dist).mtimeMs < newestMtime(join(root, 'src')))
+    why = 'dist/index.js is older than src/';
+  if (why === undefined) return undefined;
+  process.stderr.write(`bench: ${why}: running npm run build\n`);
+  // the build's own output goes to stderr, so stdout stays the benchmark's tables
+  execFileSync('npm', ['run', 'build'], {
+    cwd: root,
+    stdio: ['ignore', process.stderr, process.stderr],
+  });
+  if (!existsSync(dist)) throw new Error('bench: npm run build did not produce dist/index.js');
+  return why;
+}
+
+/**
+ * Copies dist/index.js (self-contained: tsup runs without code splitting) to a fresh temporary
+ * directory, so every child process of one run loads the same build even if someone rebuilds
+ * dist/ meanwhile. Returns `{ file, dir, sha256, builtAt }`; remove `dir` when done.
+ */
+export function snapshotDist(root) {
+  const source = join(root, 'dist', 'index.js');
+  const code = readFileSync(source);
+  if (/^\s*(import|export)\s[^;]*\sfrom\s*['"]\.\.?\//m.test(code.toString('utf8'))) {
+    throw new Error(
+      'bench: dist/index.js imports other files of dist/: it cannot be snapshotted alone',
+    );
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'lrukit-bench-'));
+  const file = join(dir, 'index.js');
+  writeFileSync(file, code);
+  return {
+    file,
+    dir,
+    sha256: createHash('sha256').update(code).digest('hex').slice(0, 12),
+    builtAt: statSync(source)
+      .mtime.toISOString()
+      .replace(/\.\d+Z$/, 'Z'),
+  };
+}

@@ -1,0 +1,315 @@
+/**
+ * Turns the measurements into tables — printed as text by the driver, and written with the
+ * machine, the versions and the chart to docs/benchmarks.md and docs/benchmarks.svg.
+ */
+
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { ADAPTERS, adapter, FLOOR, LRUKIT, PEERS } from './adapters.mjs';
+import { barChart } from './chart.mjs';
+import { bytes, count, mdTable, mops, ms, textTable, times } from './table.mjs';
+import { evaluateTargets, fastestPeer, verdict } from './targets.mjs';
+import { SIZES, TTL_MS, WORKLOADS, ZIPF_EXPONENT } from './workloads.mjs';
+
+/** Cpu, cores, memory, Node and OS of this machine. */
+export function machineInfo() {
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model?.trim() ?? 'unknown',
+    cores: cpus.length,
+    memory: os.totalmem(),
+    node: process.version,
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+  };
+}
+
+/**
+ * Version of each benchmarked package, read from its package.json; lrukit's with its git commit
+ * and the build measured (`snapshot` from build.mjs).
+ */
+export function versions(root, snapshot) {
+  const out = {};
+  const own = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  let commit = '';
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: root,
+      encoding: 'utf8',
+    }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], {
+      cwd: root,
+      encoding: 'utf8',
+    }).trim();
+    if (dirty) commit += ' + uncommitted src changes';
+  } catch {
+    // not a git checkout: the version alone
+  }
+  out.lrukit = commit ? `${own.version} (${commit})` : own.version;
+  if (snapshot)
+    out.lrukit += `; dist/index.js built ${snapshot.builtAt}, sha256 ${snapshot.sha256}`;
+  for (const pkg of new Set(ADAPTERS.map((a) => a.pkg).filter((p) => p && p !== 'lrukit'))) {
+    const file = join(root, 'node_modules', pkg, 'package.json');
+    out[pkg] = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')).version : 'not installed';
+  }
+  return out;
+}
+
+const name = (id) => adapter(id).name;
+const range = (r) => `${mops(r.min)}–${mops(r.max)}`;
+
+/** The tables of a run: `[{ title, intro?, header, rows, note? }]`, in report order. */
+export function buildSections(results, { smoke = false } = {}) {
+  const sections = [];
+  const speed = results.speed ?? {};
+  const sizes = smoke ? SIZES.smoke : SIZES.full;
+  const measured = WORKLOADS.filter((w) => speed[w.id] && Object.keys(speed[w.id]).length);
+
+  if (measured.length) {
+    const libs = ADAPTERS.map((a) => a.id).filter((id) => measured.some((w) => speed[w.id][id]));
+    sections.push({
+      title: 'Speed: median M ops/s',
+      intro:
+        'Higher is better. `—`: not run (no ttl, or the Map floor where eviction is the point).',
+      header: ['workload', ...libs.map(name)],
+      rows: measured.map((w) => [
+        w.id,
+        ...libs.map((id) => (speed[w.id][id] ? mops(speed[w.id][id].median) : '—')),
+      ]),
+    });
+    const peers = PEERS.filter((id) => libs.includes(id));
+    sections.push({
+      title: 'Speed: lrukit ÷ each library (median ÷ median)',
+      intro: 'Above 1.00× lrukit is faster. "fastest peer" leaves out the Map floor.',
+      header: ['workload', ...peers.map(name), 'fastest peer', 'Map floor'],
+      rows: measured.map((w) => {
+        const mine = speed[w.id][LRUKIT]?.median;
+        const best = fastestPeer(speed[w.id]);
+        return [
+          w.id,
+          ...peers.map((id) => times(mine / speed[w.id][id]?.median)),
+          best ? `${times(mine / best.median)} (${name(best.id)})` : '—',
+          times(mine / speed[w.id][FLOOR]?.median),
+        ];
+      }),
+    });
+    for (const w of measured) {
+      const rows = Object.entries(speed[w.id])
+        .sort((a, b) => b[1].median - a[1].median)
+        .map(([id, r]) => {
+          const row = [
+            name(id),
+            mops(r.median),
+            range(r),
+            String(r.n),
+            times(speed[w.id][LRUKIT]?.median / r.median),
+          ];
+          if (w.id === 'zipf')
+            row.push(r.hits === undefined ? '—' : `${((r.hits / r.requests) * 100).toFixed(2)} %`);
+          return row;
+        });
+      const header = ['library', 'median M ops/s', 'min–max', 'reps', 'lrukit ÷ this'];
+      if (w.id === 'zipf') header.push('hit ratio');
+      sections.push({
+        title: `${w.id}: ${w.title}, ${count(w.entries(sizes))} entries`,
+        header,
+        rows,
+        level: 3,
+      });
+    }
+  }
+
+  if (results.memory && Object.keys(results.memory).length) {
+    const m = results.memory;
+    sections.push({
+      title: `Memory: bytes per entry at ${count(results.memoryEntries)} entries`,
+      intro:
+        'Integer keys, the key number as value; `heapUsed + arrayBuffers` after a full gc, minus the same before the cache was built (`--expose-gc`), one process per row and column.',
+      header: ['library', 'bytes/entry', 'with ttl', 'lrukit ÷ this', 'lrukit ÷ this, ttl'],
+      rows: Object.keys(m)
+        .sort((a, b) => m[a].plain - m[b].plain)
+        .map((id) => [
+          name(id),
+          m[id].plain?.toFixed(1) ?? '—',
+          m[id].ttl?.toFixed(1) ?? '—',
+          times(m[LRUKIT]?.plain / m[id].plain),
+          times(m[LRUKIT]?.ttl / m[id].ttl),
+        ]),
+    });
+  }
+
+  if (results.construct && Object.keys(results.construct).length) {
+    const c = results.construct;
+    const any = Object.values(c)[0];
+    sections.push({
+      title: `Construction with ${count(any.max)} entries allowed`,
+      intro: `Median (min–max) of ${any.constructMs.n} fresh processes. Delete and clear are timed with 10 entries held.`,
+      header: ['library', 'construct', 'heap after construct', 'delete the last entry', 'clear()'],
+      rows: Object.entries(c).map(([id, r]) => [
+        name(id),
+        `${ms(r.constructMs.median)} (${ms(r.constructMs.min)}–${ms(r.constructMs.max)})`,
+        bytes(r.bytes),
+        ms(r.deleteLastMs.median),
+        ms(r.clearMs.median),
+      ]),
+    });
+  }
+
+  if (results.sizes?.length) {
+    sections.push({
+      title: 'Bundle size (esbuild, platform browser, esm, minified, gzip -9)',
+      header: ['what', 'min B', 'min+gz B'],
+      rows: results.sizes.map((s) => [s.what, count(s.min), count(s.gz)]),
+    });
+  }
+
+  if (results.hitRatio) {
+    const { main, extra } = results.hitRatio;
+    sections.push({
+      title: 'Hit ratio: traces replayed through lrukit (get, set on miss)',
+      intro:
+        'Expected: the exact-LRU figures of the traces README; an exact LRU must match to the last digit.',
+      header: ['trace', 'entries', 'requests', 'lrukit hit %', 'expected %', 'match'],
+      rows: main.map((r) => [
+        r.trace,
+        count(r.size),
+        count(r.requests),
+        r.got,
+        r.expected,
+        r.match ? 'yes' : 'NO',
+      ]),
+    });
+    if (extra?.length) {
+      sections.push({
+        title: 'Hit ratio: extra traces against a reference exact LRU',
+        intro: 'Sizes at 1 % and 10 % of the distinct keys; "match" compares hit counts exactly.',
+        header: ['trace', 'entries', 'requests', 'lrukit hit %', 'reference %', 'match'],
+        rows: extra.map((r) => [
+          r.trace,
+          count(r.size),
+          count(r.requests),
+          r.got,
+          r.expected,
+          r.match ? 'yes' : 'NO',
+        ]),
+      });
+    }
+  }
+
+  const targets = evaluateTargets(results).filter((t) => t.met !== null);
+  if (targets.length) {
+    sections.push({
+      title: 'Targets (issue 3), judged from this run',
+      intro: `${targets.filter((t) => t.met).length} of ${targets.length} met. Speed ratios are lrukit's median ÷ the other's median.`,
+      header: ['target', 'goal', 'measured', 'result'],
+      rows: targets.map((t) => [t.name, t.target, t.measured, verdict(t.met)]),
+    });
+  }
+  return sections;
+}
+
+/** All sections as aligned plain text. */
+export function renderText(sections) {
+  return sections
+    .map((s) => `\n== ${s.title}\n${s.intro ? `${s.intro}\n` : ''}${textTable(s.header, s.rows)}`)
+    .join('\n');
+}
+
+/** The chart's data: one group per measured workload, libraries fastest first. */
+function chartGroups(results) {
+  return WORKLOADS.filter((w) => results.speed?.[w.id]).map((w) => ({
+    title: `${w.id} — ${w.title}`,
+    bars: Object.entries(results.speed[w.id])
+      .sort((a, b) => b[1].median - a[1].median)
+      .map(([id, r]) => ({ id, label: name(id), value: r.median })),
+  }));
+}
+
+/** Writes docs/benchmarks.md and docs/benchmarks.svg; returns their paths. */
+export function writeDocs(root, results, sections, meta) {
+  const docs = join(root, 'docs');
+  mkdirSync(docs, { recursive: true });
+  const svgPath = join(docs, 'benchmarks.svg');
+  writeFileSync(svgPath, barChart(chartGroups(results)));
+
+  const m = meta.machine;
+  const noTtl = ADAPTERS.filter((a) => !a.hasTtl && !a.floor).map((a) => a.name);
+  const adapterNotes = ADAPTERS.filter((a) => a.note).map((a) => `- ${a.name}: ${a.note}.`);
+  const targets = evaluateTargets(results).filter((t) => t.met !== null);
+  const missed = targets.filter((t) => t.met === false);
+  // hand-written reading of the results (bench/notes.md), placed right under the targets
+  const notesFile = join(root, 'bench', 'notes.md');
+  const notes = existsSync(notesFile)
+    ? ['## Why targets are missed (notes)', '', readFileSync(notesFile, 'utf8').trim(), '']
+    : [];
+  const isTargets = (s) => s.title.startsWith('Targets');
+  const headline = sections.filter(isTargets);
+  const rest = sections.filter((s) => !isTargets(s));
+  const renderSection = (s) => [
+    `${s.level === 3 ? '###' : '##'} ${s.title}`,
+    '',
+    ...(s.intro ? [s.intro, ''] : []),
+    mdTable(s.header, s.rows),
+    '',
+  ];
+  const md = [
+    '# Benchmarks',
+    '',
+    `<!-- Written by \`npm run bench\` (bench/run.mjs) on ${meta.date}; do not edit by hand: rerun it. -->`,
+    '',
+    `Run on ${meta.date} in ${(meta.seconds / 60).toFixed(1)} min: ` +
+      `${targets.length - missed.length} of ${targets.length} targets met, ${missed.length} missed (table below, judged from this run's numbers).`,
+    '',
+    // the load at the start is other work; at the end it includes this run's own child process
+    ...(meta.load[0] > 0.5
+      ? [
+          `> The 1-minute load average was ${meta.load[0].toFixed(2)} when the run started, on ${m.cores} cores: ` +
+            'other work shared the machine, so the spread (min–max) is wider than on an idle one. ' +
+            'Ratios between libraries are steadier than absolute ops/s.',
+          '',
+        ]
+      : []),
+    '![ops/s per workload per library](benchmarks.svg)',
+    '',
+    ...headline.flatMap(renderSection),
+    ...notes,
+    '## Machine and versions',
+    '',
+    mdTable(
+      ['', ''],
+      [
+        ['cpu', `${m.cpu}, ${m.cores} cores`],
+        ['memory', bytes(m.memory)],
+        ['Node', m.node],
+        ['OS', m.os],
+        ['load average (1 min) at start / end', meta.load.map((l) => l.toFixed(2)).join(' / ')],
+        ...Object.entries(meta.versions).map(([pkg, v]) => [pkg, v]),
+      ],
+    ),
+    '',
+    '## Method',
+    '',
+    `- Every library runs each workload in its own fresh \`node\` process (bench/worker.mjs), with keys precomputed before timing. ` +
+      `It first checks the adapter (get after set, delete, eviction order for exact LRUs), warms up for at least ${meta.warmupMs} ms ` +
+      `while sizing a repetition to take at least ${meta.minRepMs} ms, then times ${meta.reps} repetitions. The whole matrix runs ${meta.rounds} times (rounds), so each library has ${meta.rounds * meta.reps} samples from ${meta.rounds} processes started minutes apart; tables give the median and min–max of all of them.`,
+    '- Integer keys are spread over 0..2^30 (the i-th key is `i × 0x9e3779b1 mod 2^30`, distinct), like real ids: ' +
+      'a dense run 0..n-1 lets V8 store an object-backed cache (mnemonist LRUCache, tiny-lru) as a plain array, ' +
+      'which no real key set does; `get-dense` shows that case for information and counts towards no target.',
+    `- Workloads at ${count(SIZES.full.entries)} entries, integer keys unless said: get-hit (random order over present keys, ` +
+      'integer and string keys), set-evict (new keys into a full cache), update (set on present keys), delete (present keys; ' +
+      'each batch deletes a random half of the cache and only the deletes are timed, the refill between batches is not), ' +
+      `and Zipf (${count(SIZES.full.zipfOps)} operations over ${count(SIZES.full.zipfKeys)} keys, exponent ${ZIPF_EXPONENT}, fixed seed; get, set on miss; ` +
+      'each pass starts from an empty cache). The ttl variants use a ttl of ' +
+      `${count(TTL_MS)} ms. The 1M variants hold ${count(SIZES.full.big)} entries.`,
+    `- ttl: lrukit \`ttl\`, lru-cache \`ttl\`, tiny-lru \`lru(max, ttl)\`, quick-lru \`maxAge\`. No ttl: ${noTtl.join(', ')}.`,
+    '- The Map floor is a plain unbounded `Map` (no recency, no eviction); it is left out of set-evict, where eviction is the point.',
+    ...adapterNotes,
+    '- lrukit is measured from its built output, `dist/index.js`.',
+    '',
+    ...rest.flatMap(renderSection),
+  ];
+  const mdPath = join(docs, 'benchmarks.md');
+  writeFileSync(mdPath, md.join('\n'));
+  return { mdPath, svgPath };
+}

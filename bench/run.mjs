@@ -1,0 +1,313 @@
+#!/usr/bin/env node
+/**
+ * The benchmark driver (`npm run bench`): runs every library on every workload, each in a fresh
+ * child process, then memory, construction, bundle size and trace hit ratios; prints the tables
+ * and, on a full run, writes docs/benchmarks.md and docs/benchmarks.svg.
+ *
+ *   node bench/run.mjs                    full run (about 4 minutes on 2 cores)
+ *
+ * Traces come from ../shared/traces beside the repository; without them the hit-ratio section is
+ * skipped with a warning, or fails when CI is set.
+ *   node bench/run.mjs --smoke            tiny sizes, one repetition, checks every adapter; exits 1 on any error (CI)
+ *   node bench/run.mjs --only=get-int,zipf,memory     some workloads / sections (speed, memory, construct, size, hit-ratio)
+ *   node bench/run.mjs --libs=lrukit,lru-cache        some libraries
+ *   node bench/run.mjs --rounds=3 --reps=7 --no-write   more samples: rounds of fresh processes × repetitions in each
+ *
+ * A filtered run, a smoke run, or a run with errors prints its tables but writes no docs.
+ */
+
+import { existsSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ADAPTERS, adapter, LRU_CACHE, LRUKIT } from './adapters.mjs';
+import { ensureBuilt, snapshotDist } from './build.mjs';
+import { runChild } from './child.mjs';
+import { buildSections, machineInfo, renderText, versions, writeDocs } from './report.mjs';
+import { measureSizes } from './size.mjs';
+import { summarize } from './table.mjs';
+import { evaluateTargets } from './targets.mjs';
+import { WORKLOADS } from './workloads.mjs';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const TRACES = join(ROOT, '..', 'shared', 'traces');
+const SECTIONS = ['speed', 'memory', 'construct', 'size', 'hit-ratio'];
+
+function parseArgs(argv) {
+  const opts = {
+    smoke: false,
+    only: undefined,
+    libs: undefined,
+    reps: undefined,
+    rounds: undefined,
+    write: true,
+  };
+  for (const arg of argv) {
+    const [flag, value = ''] = arg.split(/=(.*)/s);
+    if (flag === '--smoke') opts.smoke = true;
+    else if (flag === '--no-write') opts.write = false;
+    else if (flag === '--only') opts.only = value.split(',').filter(Boolean);
+    else if (flag === '--libs') opts.libs = value.split(',').filter(Boolean);
+    else if (flag === '--reps') opts.reps = Number(value);
+    else if (flag === '--rounds') opts.rounds = Number(value);
+    else if (flag === '--help' || flag === '-h') {
+      process.stdout.write(`${readUsage()}\n`);
+      process.exit(0);
+    } else throw new Error(`bench: unknown argument "${arg}" (try --help)`);
+  }
+  const known = [...SECTIONS, ...WORKLOADS.map((w) => w.id)];
+  for (const o of opts.only ?? []) {
+    if (!known.includes(o))
+      throw new Error(`bench: --only: unknown "${o}" (known: ${known.join(', ')})`);
+  }
+  for (const id of opts.libs ?? []) adapter(id);
+  for (const k of ['reps', 'rounds']) {
+    if (opts[k] !== undefined && !(Number.isInteger(opts[k]) && opts[k] >= 1)) {
+      throw new Error(`bench: --${k} must be a positive integer`);
+    }
+  }
+  return opts;
+}
+
+function readUsage() {
+  return (
+    'usage: node bench/run.mjs [--smoke] [--only=workload|section,...] [--libs=lib,...] [--rounds=N] [--reps=N] [--no-write]\n' +
+    `workloads: ${WORKLOADS.map((w) => w.id).join(', ')}\nsections: ${SECTIONS.join(', ')}\n` +
+    `libraries: ${ADAPTERS.map((a) => a.id).join(', ')}`
+  );
+}
+
+let opts;
+try {
+  opts = parseArgs(process.argv.slice(2));
+} catch (error) {
+  process.stderr.write(`${error.message}\n`);
+  process.exit(2);
+}
+const settings = opts.smoke
+  ? {
+      rounds: 1,
+      reps: opts.reps ?? 1,
+      minRepMs: 2,
+      warmupMs: 0,
+      memoryEntries: 10_000,
+      constructMax: 1_000_000,
+      constructRuns: 1,
+    }
+  : {
+      rounds: opts.rounds ?? 2,
+      reps: opts.reps ?? 5,
+      minRepMs: 120,
+      warmupMs: 200,
+      memoryEntries: 1_000_000,
+      constructMax: 10_000_000,
+      constructRuns: 5,
+    };
+
+const started = performance.now();
+const loadBefore = os.loadavg()[0];
+const errors = [];
+const log = (line) => process.stderr.write(`${line}\n`);
+const wanted = (id) => !opts.only || opts.only.includes(id);
+const speedWanted = (w) => !opts.only || opts.only.includes('speed') || opts.only.includes(w.id);
+const libs = ADAPTERS.filter((a) => !opts.libs || opts.libs.includes(a.id));
+
+async function attempt(what, fn) {
+  try {
+    return await fn();
+  } catch (error) {
+    errors.push(`${what}: ${error.message}`);
+    log(`  ERROR ${what}: ${error.message}`);
+    return undefined;
+  }
+}
+
+const built = ensureBuilt(ROOT);
+if (built) log(`bench: built lrukit (${built})`);
+const snapshot = snapshotDist(ROOT);
+process.env.LRUKIT_BENCH_ENTRY = snapshot.file;
+process.on('exit', () => rmSync(snapshot.dir, { recursive: true, force: true }));
+// versions now, not at the end: src/ may change during a long run, the snapshot does not
+const measuredVersions = versions(ROOT, snapshot);
+
+const results = { speed: {}, memory: {}, construct: {}, memoryEntries: settings.memoryEntries };
+
+// ---- speed: one fresh process per library per workload, in rounds ----
+// Each round runs the whole matrix once, so a library's samples come from processes started
+// minutes apart: a burst of other load on the machine hits one round, not all of a library.
+const samples = {};
+for (let round = 1; round <= settings.rounds; round++) {
+  if (settings.rounds > 1) log(`-- speed, round ${round} of ${settings.rounds}`);
+  for (const w of WORKLOADS.filter(speedWanted)) {
+    for (const a of libs) {
+      if (w.ttl && !a.hasTtl) continue;
+      if (a.floor && !w.floor) continue;
+      const r = await attempt(`${w.id} / ${a.id}`, () =>
+        runChild('worker.mjs', {
+          lib: a.id,
+          workload: w.id,
+          smoke: opts.smoke,
+          reps: settings.reps,
+          minRepMs: settings.minRepMs,
+          warmupMs: settings.warmupMs,
+        }),
+      );
+      if (!r) continue;
+      samples[w.id] ??= {};
+      const prev = samples[w.id][a.id];
+      if (prev && prev.hits !== r.hits) {
+        errors.push(`${w.id} / ${a.id}: ${r.hits} hits in round ${round}, ${prev.hits} before`);
+      }
+      samples[w.id][a.id] = {
+        list: [...(prev?.list ?? []), ...r.samples],
+        hits: r.hits,
+        requests: r.requests,
+      };
+      const s = summarize(r.samples);
+      log(
+        `${w.id.padEnd(14)} ${a.id.padEnd(16)} ${(s.median / 1e6).toFixed(2).padStart(8)} M ops/s  (${(s.min / 1e6).toFixed(2)}–${(s.max / 1e6).toFixed(2)})`,
+      );
+    }
+  }
+}
+for (const [w, byLib] of Object.entries(samples)) {
+  results.speed[w] = {};
+  for (const [id, r] of Object.entries(byLib)) {
+    results.speed[w][id] = {
+      ...summarize(r.list),
+      samples: r.list,
+      hits: r.hits,
+      requests: r.requests,
+    };
+  }
+}
+
+// every exact LRU must see exactly the same hits on the same Zipf trace
+const zipf = results.speed.zipf;
+if (zipf) {
+  const exact = Object.entries(zipf).filter(([id]) => adapter(id).exact);
+  const reference = zipf[LRUKIT] ?? exact[0]?.[1];
+  for (const [id, r] of exact) {
+    if (r.hits !== reference.hits) {
+      errors.push(
+        `zipf: ${adapter(id).name} had ${r.hits} hits where lrukit (an exact LRU too) had ${reference.hits}`,
+      );
+    }
+  }
+}
+
+// ---- memory: one process per library, with and without ttl ----
+if (wanted('memory')) {
+  for (const a of libs) {
+    for (const ttl of a.hasTtl ? [false, true] : [false]) {
+      const r = await attempt(`memory / ${a.id}${ttl ? ' ttl' : ''}`, () =>
+        runChild(
+          'memory.mjs',
+          { lib: a.id, ttl, entries: settings.memoryEntries },
+          { execArgv: ['--expose-gc'] },
+        ),
+      );
+      if (!r) continue;
+      results.memory[a.id] ??= {};
+      results.memory[a.id][ttl ? 'ttl' : 'plain'] = r.bytesPerEntry;
+      log(`memory ${a.id}${ttl ? ' (ttl)' : ''}: ${r.bytesPerEntry.toFixed(1)} B/entry`);
+    }
+  }
+}
+
+// ---- construction with a huge bound: lrukit and lru-cache, a fresh process per run ----
+if (wanted('construct')) {
+  const runs = {};
+  const who = [LRUKIT, LRU_CACHE].filter((id) => libs.some((a) => a.id === id));
+  for (let i = 0; i < settings.constructRuns; i++) {
+    for (const id of who) {
+      const r = await attempt(`construct / ${id}`, () =>
+        runChild(
+          'construct.mjs',
+          { lib: id, max: settings.constructMax },
+          { execArgv: ['--expose-gc'] },
+        ),
+      );
+      if (!r) continue;
+      runs[id] ??= [];
+      runs[id].push(r);
+    }
+  }
+  for (const [id, list] of Object.entries(runs)) {
+    const med = (k) => summarize(list.map((r) => r[k]));
+    results.construct[id] = {
+      max: settings.constructMax,
+      constructMs: med('constructMs'),
+      bytes: med('bytes').median,
+      deleteLastMs: med('deleteLastMs'),
+      clearMs: med('clearMs'),
+    };
+    log(`construct ${id}: ${results.construct[id].constructMs.median.toFixed(3)} ms`);
+  }
+}
+
+// ---- bundle sizes ----
+if (wanted('size')) {
+  results.sizes = await attempt('size', () => measureSizes(ROOT, snapshot.file));
+}
+
+// ---- trace hit ratios through lrukit ----
+if (wanted('hit-ratio') && !existsSync(TRACES)) {
+  const why = `hit-ratio: no traces at ${TRACES}`;
+  if (process.env.CI === 'true' || process.env.CI === '1') errors.push(why);
+  else log(`bench: WARNING ${why}: hit ratios skipped`);
+} else if (wanted('hit-ratio')) {
+  results.hitRatio = await attempt('hit-ratio', () =>
+    runChild('hit-ratio.mjs', { dir: TRACES, extra: !opts.smoke }, { timeoutMs: 300_000 }),
+  );
+  for (const r of [...(results.hitRatio?.main ?? []), ...(results.hitRatio?.extra ?? [])]) {
+    if (!r.match)
+      errors.push(
+        `hit ratio: ${r.trace} at ${r.size} entries: lrukit ${r.got} %, expected ${r.expected} %`,
+      );
+  }
+}
+
+const seconds = (performance.now() - started) / 1000;
+const sections = buildSections(results, { smoke: opts.smoke });
+process.stdout.write(
+  `${renderText(opts.smoke ? sections.filter((s) => !s.title.startsWith('Targets')) : sections)}\n`,
+);
+if (!opts.smoke) {
+  const judged = evaluateTargets(results).filter((t) => t.met !== null);
+  const missed = judged.filter((t) => !t.met).length;
+  if (judged.length) {
+    process.stdout.write(
+      `\ntargets: ${judged.length - missed} of ${judged.length} met, ${missed} missed`,
+    );
+    process.stdout.write(missed ? ' (why: bench/notes.md, also in docs/benchmarks.md)\n' : '\n');
+  }
+}
+process.stdout.write(`\n${opts.smoke ? 'smoke run' : 'run'} took ${seconds.toFixed(1)} s\n`);
+
+const filtered = Boolean(opts.only || opts.libs);
+if (!opts.smoke && !filtered && opts.write && errors.length === 0) {
+  const meta = {
+    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    seconds,
+    machine: machineInfo(),
+    versions: measuredVersions,
+    rounds: settings.rounds,
+    reps: settings.reps,
+    load: [loadBefore, os.loadavg()[0]],
+    minRepMs: settings.minRepMs,
+    warmupMs: settings.warmupMs,
+  };
+  const { mdPath, svgPath } = writeDocs(ROOT, results, sections, meta);
+  process.stdout.write(`wrote ${relative(ROOT, mdPath)} and ${relative(ROOT, svgPath)}\n`);
+} else if (!opts.smoke) {
+  process.stdout.write(
+    `docs not written (${errors.length ? 'errors' : filtered ? 'filtered run' : '--no-write'})\n`,
+  );
+}
+
+if (errors.length) {
+  const firstLines = errors.map((e) => `- ${e.split('\n')[0]}`);
+  process.stderr.write(`\n${errors.length} error(s) (details above):\n${firstLines.join('\n')}\n`);
+  process.exitCode = 1;
+}
