@@ -20,8 +20,8 @@ import * as esbuild from 'esbuild';
 // Budgets in bytes, minified + gzip -9. `null`: measured and checked for neutrality, no budget.
 // The goal for LruCache alone is 2,500 B (issue 3); these budgets hold today's size with a small
 // margin so that growth is caught, and come down as the code does.
-const BUDGET_LRU_CACHE = 4_200;
-const BUDGET_MAIN_ENTRY = 4_300;
+const BUDGET_LRU_CACHE = 4_400;
+const BUDGET_MAIN_ENTRY = 4_500;
 const BUDGET_TESTING_ENTRY = null;
 
 const ENTRIES = [
