@@ -52,7 +52,8 @@ export function barChart(groups, { title = 'ops/s per workload (higher is better
   }
   const height = y + 10;
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif" role="img" aria-label="ops/s per workload per library">`,
+    '<title>ops/s per workload per library (higher is better)</title>',
     '<style>.group{font-size:13px;font-weight:bold;fill:#222}.lib{font-size:11px;fill:#333}.val{font-size:11px;fill:#333}.note{font-size:11px;fill:#666}</style>',
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
     `<text x="10" y="20" font-size="15" font-weight="bold" fill="#111">${esc(title)}</text>`,
