@@ -5,6 +5,14 @@
  */
 
 export { type Clock, systemClock } from './clock.js';
+export {
+  type LoadContext,
+  LoadingCache,
+  type LoadingCacheOptions,
+  type LoadingCacheStats,
+  type LoadingOptions,
+  TimeoutError,
+} from './loading-cache.js';
 export { LruCache, type LruCacheEntry, type LruCacheStats } from './lru-cache.js';
 export type {
   CommonOptions,
