@@ -5,6 +5,7 @@
  */
 
 export { type Clock, systemClock } from './clock.js';
+export { stableKey } from './key.js';
 export {
   type LoadContext,
   LoadingCache,
@@ -14,6 +15,7 @@ export {
   TimeoutError,
 } from './loading-cache.js';
 export { LruCache, type LruCacheEntry, type LruCacheStats } from './lru-cache.js';
+export { type Memoized, type MemoizeOptions, memoize } from './memoize.js';
 export type {
   CommonOptions,
   CountBound,

@@ -1,0 +1,103 @@
+/** memoize(): any function's calls cached in a `LoadingCache`, keyed by its arguments. */
+
+import { typeError } from './errors.js';
+import { stableKey } from './key.js';
+import { LoadingCache, type LoadingOptions } from './loading-cache.js';
+import type { CountBound, SizeBound } from './options.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: a memoized function may take anything
+type AnyFunction = (this: any, ...args: any[]) => unknown;
+
+/** Options of `memoize`: every `LoadingCache` option except `load`, plus `key`; the bound is optional. */
+export type MemoizeOptions<F extends AnyFunction> = Omit<
+  LoadingOptions<string, Awaited<ReturnType<F>>>,
+  'load'
+> &
+  Partial<CountBound | SizeBound<string, Awaited<ReturnType<F>>>> & {
+    /** The cache key of a call's arguments; default `stableKey(args)`. */
+    key?: (...args: Parameters<F>) => string;
+  };
+
+/** A memoized function: `fn`'s parameters and `this`, always returning a Promise, plus cache controls. */
+export interface Memoized<F extends AnyFunction> {
+  (this: ThisParameterType<F>, ...args: Parameters<F>): Promise<Awaited<ReturnType<F>>>;
+  /** Drops the cached result (and any load in flight) of these arguments. */
+  invalidate(...args: Parameters<F>): void;
+  /** The cached result of these arguments, without calling `fn`. */
+  peek(...args: Parameters<F>): Awaited<ReturnType<F>> | undefined;
+  /** Calls `fn` again for these arguments and caches the new result. */
+  refresh(this: ThisParameterType<F>, ...args: Parameters<F>): Promise<Awaited<ReturnType<F>>>;
+  /** Drops every cached result. */
+  clear(): void;
+  /** The `LoadingCache` behind it, keyed by the call key. */
+  readonly cache: LoadingCache<string, Awaited<ReturnType<F>>>;
+}
+
+/**
+ * Wraps `fn` so that calls with equal arguments (by {@link stableKey}, or your `key` function)
+ * share one cached result, with every `LoadingCache` option. Concurrent calls with equal
+ * arguments run `fn` once. Without `maxEntries` or `maxSize`, the cache holds 1,000 entries.
+ *
+ * The key ignores `this`: a method memoized once for many instances shares results between
+ * them (use `@cached`, one cache per instance, for methods).
+ *
+ * @example
+ * ```ts
+ * import { memoize } from 'lrukit';
+ *
+ * const search = memoize(searchApi, { maxEntries: 10_000, ttl: 30_000, staleWhileRevalidate: 10_000 });
+ * await search('rust cache', { page: 2 });
+ * search.invalidate('rust cache', { page: 2 });
+ * ```
+ */
+export function memoize<F extends AnyFunction>(fn: F, options?: MemoizeOptions<F>): Memoized<F> {
+  type V = Awaited<ReturnType<F>>;
+  if (typeof fn !== 'function') typeError('memoize() argument "fn"', 'a function', fn);
+  const { key: keyOption, ...rest } = (options ?? {}) as MemoizeOptions<F>;
+  if (keyOption !== undefined && typeof keyOption !== 'function') {
+    typeError('option "key"', 'a function', keyOption);
+  }
+  const keyOf = keyOption ?? ((...args: unknown[]) => stableKey(args, 'args'));
+  // the call whose arguments the loader needs: LoadingCache calls the loader synchronously
+  // from get() and refresh(), so this is set just around those calls
+  let current: { self: unknown; args: Parameters<F> } | undefined;
+  const bounded = 'maxEntries' in rest || 'maxSize' in rest;
+  const cache = new LoadingCache<string, V>({
+    ...(bounded ? {} : { maxEntries: 1_000 }),
+    ...rest,
+    load: () => {
+      const call = current!;
+      return fn.apply(call.self, call.args) as V | PromiseLike<V>;
+    },
+  } as never);
+
+  const run = <R>(self: unknown, args: Parameters<F>, action: (key: string) => R): R => {
+    const key = keyOf(...args);
+    current = { self, args };
+    try {
+      return action(key);
+    } finally {
+      current = undefined;
+    }
+  };
+  const rejecting = <R>(attempt: () => Promise<R>): Promise<R> => {
+    try {
+      return attempt();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  };
+
+  const memoized = function (this: ThisParameterType<F>, ...args: Parameters<F>): Promise<V> {
+    return rejecting(() => run(this, args, (key) => cache.get(key)));
+  } as Memoized<F>;
+  memoized.invalidate = (...args) => cache.invalidate(keyOf(...args));
+  memoized.peek = (...args) => cache.peek(keyOf(...args));
+  memoized.refresh = function (this: ThisParameterType<F>, ...args: Parameters<F>) {
+    return rejecting(() => run(this, args, (key) => cache.refresh(key)));
+  };
+  memoized.clear = () => cache.clear();
+  Object.defineProperty(memoized, 'cache', { value: cache, enumerable: true });
+  Object.defineProperty(memoized, 'name', { value: `memoized ${fn.name}`.trim() });
+  return memoized;
+}
