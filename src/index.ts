@@ -15,7 +15,7 @@ export {
   TimeoutError,
 } from './loading-cache.js';
 export { LruCache, type LruCacheEntry, type LruCacheStats } from './lru-cache.js';
-export { type Memoized, type MemoizeOptions, memoize } from './memoize.js';
+export { type AnyFunction, type Memoized, type MemoizeOptions, memoize } from './memoize.js';
 export type {
   CommonOptions,
   CountBound,

@@ -163,34 +163,35 @@ function encodeSet(set: Set<unknown>, stack: object[]): string {
   return `Set(${items.join(',')})`;
 }
 
+const BINARY_NAMES = [
+  'Int8Array',
+  'Uint8Array',
+  'Uint8ClampedArray',
+  'Int16Array',
+  'Uint16Array',
+  'Int32Array',
+  'Uint32Array',
+  'Float16Array',
+  'Float32Array',
+  'Float64Array',
+  'BigInt64Array',
+  'BigUint64Array',
+  'DataView',
+  'ArrayBuffer',
+  'SharedArrayBuffer',
+];
+
 let binaryNameTable: Map<object, string> | undefined;
 
 /** Prototype → name for typed arrays, `ArrayBuffer`, `SharedArrayBuffer` and `DataView`. */
 function binaryNames(): Map<object, string> {
   if (binaryNameTable !== undefined) return binaryNameTable;
-  // looked up on first use, not at import, and only the ones this runtime has (Float16Array…)
-  const names = [
-    'Int8Array',
-    'Uint8Array',
-    'Uint8ClampedArray',
-    'Int16Array',
-    'Uint16Array',
-    'Int32Array',
-    'Uint32Array',
-    'Float16Array',
-    'Float32Array',
-    'Float64Array',
-    'BigInt64Array',
-    'BigUint64Array',
-    'DataView',
-    'ArrayBuffer',
-    'SharedArrayBuffer',
-  ];
+  // built on first use, not at import, from the ones this runtime has (Float16Array is recent)
   const table = new Map<object, string>();
   const scope = globalThis as unknown as Record<string, { prototype: object } | undefined>;
-  for (const name of names) {
-    const constructor = scope[name];
-    if (typeof constructor === 'function') table.set(constructor.prototype, name);
+  for (const name of BINARY_NAMES) {
+    const ctor = scope[name];
+    if (ctor !== undefined) table.set(ctor.prototype, name);
   }
   binaryNameTable = table;
   return table;
@@ -214,26 +215,22 @@ function hex(value: object, name: string): string {
   return out;
 }
 
-const HANDLED = new Set(['Object', 'Array', 'Map', 'Set', 'Date', 'RegExp']);
+const HANDLED = new Set(['Object', 'Array', 'Map', 'Set', 'Date', 'RegExp', ...BINARY_NAMES]);
 const BOXED = new Set(['Number', 'String', 'Boolean', 'BigInt', 'Symbol']);
 
 /** `an instance of User`, `a boxed Number (…)`, … for an object stableKey refuses. */
 function describeInstance(proto: object): string {
-  const constructor: unknown = (proto as { constructor?: unknown }).constructor;
-  if (typeof constructor !== 'function') return 'an object with a non-plain prototype';
-  const name = constructor.name;
+  const ctor: unknown = (proto as { constructor?: unknown }).constructor;
+  if (typeof ctor !== 'function') return 'an object with a non-plain prototype';
+  const name = ctor.name;
   if (name === '') return 'an instance of an anonymous class';
-  const builtIn = (globalThis as unknown as Record<string, unknown>)[name] === constructor;
+  const builtIn = (globalThis as unknown as Record<string, unknown>)[name] === ctor;
   if (builtIn && BOXED.has(name)) return `a boxed ${name} (pass the primitive instead)`;
-  if (!builtIn && (HANDLED.has(name) || binaryNames().size > 0 && isBinaryName(name))) {
-    return `an instance of ${name} from another realm, or a subclass of ${name}`;
+  if (!builtIn && HANDLED.has(name)) {
+    // a class that shadows the name, or the built-in of another realm (iframe, node:vm)
+    return `an instance of ${name} that is not this realm's built-in ${name}`;
   }
   return `an instance of ${name}`;
-}
-
-function isBinaryName(name: string): boolean {
-  for (const known of binaryNames().values()) if (known === name) return true;
-  return false;
 }
 
 /**
@@ -311,7 +308,7 @@ function keyOf(value: unknown, root: string): string {
     return encode(value, []);
   } catch (error) {
     if (!(error instanceof Unkeyable)) throw error;
-    const outward = error.segments.toReversed();
+    const outward = error.segments.reverse();
     const what =
       error.cycleTo === undefined
         ? error.what

@@ -19,7 +19,19 @@ import { checkOptionsObject, option, rangeError, typeError } from './errors.js';
 import { LruCache } from './lru-cache.js';
 import type { CountBound, EvictionReason, SizeBound } from './options.js';
 
-/** The rejection of a `get` that waited longer than `timeout` ms. */
+/**
+ * The rejection of a `get` that waited longer than `timeout` ms (and had no stale value to
+ * fall back on).
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await users.get('42');
+ * } catch (error) {
+ *   if (error instanceof TimeoutError) console.warn('user service is slow');
+ * }
+ * ```
+ */
 export class TimeoutError extends Error {
   override readonly name = 'TimeoutError';
   /** `'ERR_LRUKIT_TIMEOUT'`. */

@@ -5,8 +5,9 @@ import { stableKey } from './key.js';
 import { LoadingCache, type LoadingOptions } from './loading-cache.js';
 import type { CountBound, SizeBound } from './options.js';
 
+/** Any function `memoize` can wrap. */
 // biome-ignore lint/suspicious/noExplicitAny: a memoized function may take anything
-type AnyFunction = (this: any, ...args: any[]) => unknown;
+export type AnyFunction = (this: any, ...args: any[]) => unknown;
 
 /** Options of `memoize`: every `LoadingCache` option except `load`, plus `key`; the bound is optional. */
 export type MemoizeOptions<F extends AnyFunction> = Omit<
