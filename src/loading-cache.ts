@@ -407,6 +407,8 @@ export class LoadingCache<K, V> {
       const timer = setTimeout(() => {
         if (!load.settled) load.controller.abort(new TimeoutError(`lrukit: refresh timed out`));
       }, this.#timeout);
+      // nobody waits on it, so it must not hold a Node process open
+      (timer as { unref?: () => void }).unref?.();
       load.promise.then(
         () => clearTimeout(timer),
         () => clearTimeout(timer),

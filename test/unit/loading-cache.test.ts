@@ -258,6 +258,32 @@ describe('LoadingCache: cancellation and timeouts', () => {
     const waiting = cache.get('k');
     vi.advanceTimersByTime(500);
     expect(await waiting).toBe('old');
+    expect(vi.getTimerCount()).toBe(0); // no timer left running
+  });
+
+  it('a background refresh that hangs is aborted after timeout, and leaves no timer', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const clock = new ManualClock();
+    const { calls, load } = manualLoader<string>();
+    const cache = new LoadingCache<string, string>({
+      load,
+      maxEntries: 10,
+      clock,
+      ttl: 10,
+      staleWhileRevalidate: 100,
+      timeout: 50,
+    });
+    cache.set('k', 'v');
+    clock.advance(10);
+    expect(await cache.get('k')).toBe('v'); // stale: a refresh starts in the background
+    expect(vi.getTimerCount()).toBe(1);
+    vi.advanceTimersByTime(50);
+    expect(calls[0]!.signal.aborted).toBe(true);
+    expect(calls[0]!.signal.reason).toBeInstanceOf(TimeoutError);
+    calls[0]!.reject(calls[0]!.signal.reason);
+    await flush();
+    expect(vi.getTimerCount()).toBe(0);
+    expect(cache.peek('k')).toBe('v'); // the failed refresh kept the old value
   });
 });
 
