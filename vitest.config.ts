@@ -10,6 +10,7 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
+    setupFiles: ['test/setup.ts'],
     typecheck: { enabled: true, include: ['test/types/**/*.test-d.ts'] },
     // leak tests need a real gc(); vitest forwards this to the worker processes
     pool: 'forks',

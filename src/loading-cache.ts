@@ -95,8 +95,14 @@ export interface LoadingCacheStats {
   readonly refreshes: number;
   /** Total ms spent in loads that settled, on the cache's clock. */
   readonly loadTime: number;
+  /** Entries stored (loaded or `set`). */
+  readonly sets: number;
+  /** Entries removed by `invalidate`. */
+  readonly deletes: number;
   /** Entries removed to make room. */
   readonly evictions: number;
+  /** Entries removed after their last stale window closed. */
+  readonly expirations: number;
 }
 
 interface Entry<V> {
@@ -383,6 +389,7 @@ export class LoadingCache<K, V> {
    */
   get stats(): LoadingCacheStats {
     const lookups = this.#hits + this.#misses;
+    const inner = this.#cache.stats;
     return {
       hits: this.#hits,
       misses: this.#misses,
@@ -392,7 +399,10 @@ export class LoadingCache<K, V> {
       staleHits: this.#staleHits,
       refreshes: this.#refreshes,
       loadTime: this.#loadTime,
-      evictions: this.#cache.stats.evictions,
+      sets: inner.sets,
+      deletes: inner.deletes,
+      evictions: inner.evictions,
+      expirations: inner.expirations,
     };
   }
 

@@ -49,7 +49,9 @@ describe('LoadingCache: loading and coalescing', () => {
     expect(new Set(await Promise.all(waiting))).toEqual(new Set([42]));
     expect(await cache.get('a')).toBe(42);
     expect(load).toHaveBeenCalledTimes(1);
-    expect(cache.stats).toMatchObject({ loads: 1, hits: 1, misses: 10_000 });
+    expect(cache.stats).toMatchObject({ loads: 1, hits: 1, misses: 10_000, sets: 1 });
+    cache.invalidate('a');
+    expect(cache.stats.deletes).toBe(1);
   });
 
   it('every waiter gets the same error object, which is not cached', async () => {
