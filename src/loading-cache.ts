@@ -519,31 +519,27 @@ export class LoadingCache<K, V> {
         }
         settle();
       };
+      // a failed or timed-out load: the stale value if staleIfError still allows it, else the error
+      const fail = (error: unknown, abandoned: unknown) => {
+        const fallback = staleValue();
+        leave(() => {
+          if (fallback.ok) {
+            this.#staleHits++;
+            resolve(fallback.value as V);
+          } else reject(error);
+        }, abandoned);
+      };
       const onAbort = () => leave(() => reject(signal!.reason), signal!.reason);
       signal?.addEventListener('abort', onAbort, { once: true });
       if (this.#timeout !== Infinity) {
         timer = setTimeout(() => {
           const error = new TimeoutError(`lrukit: load timed out after ${this.#timeout} ms`);
-          const fallback = staleValue();
-          leave(() => {
-            if (fallback.ok) {
-              this.#staleHits++;
-              resolve(fallback.value as V);
-            } else reject(error);
-          }, error);
+          fail(error, error);
         }, this.#timeout);
       }
       load.promise.then(
         (value) => leave(() => resolve(value), undefined),
-        (error: unknown) => {
-          const fallback = staleValue();
-          leave(() => {
-            if (fallback.ok) {
-              this.#staleHits++;
-              resolve(fallback.value as V);
-            } else reject(error);
-          }, undefined);
-        },
+        (error: unknown) => fail(error, undefined),
       );
     });
   }
