@@ -9,6 +9,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { ADAPTERS, adapter, FLOOR, LRUKIT, PEERS } from './adapters.mjs';
 import { barChart } from './chart.mjs';
+import { MEMO_VARIANTS, memoVariant } from './memoize.mjs';
 import { bytes, count, mdTable, mops, ms, textTable, times } from './table.mjs';
 import { evaluateTargets, fastestPeer, verdict } from './targets.mjs';
 import { SIZES, TTL_MS, WORKLOADS, ZIPF_EXPONENT } from './workloads.mjs';
@@ -49,7 +50,8 @@ export function versions(root, snapshot) {
   out.lrukit = commit ? `${own.version} (${commit})` : own.version;
   if (snapshot)
     out.lrukit += `; dist/index.js built ${snapshot.builtAt}, sha256 ${snapshot.sha256}`;
-  for (const pkg of new Set(ADAPTERS.map((a) => a.pkg).filter((p) => p && p !== 'lrukit'))) {
+  const pkgs = [...ADAPTERS.map((a) => a.pkg), 'p-memoize'];
+  for (const pkg of new Set(pkgs.filter((p) => p && p !== 'lrukit'))) {
     const file = join(root, 'node_modules', pkg, 'package.json');
     out[pkg] = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')).version : 'not installed';
   }
@@ -119,6 +121,8 @@ export function buildSections(results, { smoke = false } = {}) {
       });
     }
   }
+
+  sections.push(...memoizeSections(results.memoize));
 
   if (results.memory && Object.keys(results.memory).length) {
     const m = results.memory;
@@ -207,6 +211,112 @@ export function buildSections(results, { smoke = false } = {}) {
     });
   }
   return sections;
+}
+
+/** The "memoize and coalescing" tables: a summary of ratios, then one table per test. */
+function memoizeSections(memo) {
+  const hit = memo?.hit;
+  const co = memo?.coalesce;
+  if (!hit && !co) return [];
+  const vname = (id) => memoVariant(id).name;
+  const ratio = (table, a, b) => times(table?.[a]?.median / table?.[b]?.median);
+  const anyHit = hit && Object.values(hit)[0];
+  const anyCo = co && Object.values(co)[0];
+  const notes = MEMO_VARIANTS.filter((v) => v.note && (hit?.[v.id] || co?.[v.id])).map(
+    (v) => `${v.name}: ${v.note}.`,
+  );
+  const out = [
+    {
+      title: 'memoize and coalescing',
+      intro: [
+        'lrukit `memoize(fn, { maxEntries: 10_000 })` and `LoadingCache` against p-memoize with a same-size lru-cache as its `cache` ' +
+          '(`pMemoize(fn, { cache: new LRUCache({ max: 10_000 }) })`), each variant in its own fresh process, every option at its default.',
+        anyHit
+          ? `Hit path: an async function of one string argument, all ${count(anyHit.keys)} keys cached beforehand, called in random order in batches of ${count(anyHit.batch)} calls ` +
+            'awaited together (`await Promise.all(batch)`, the same for every row, the floor included); higher calls/s is better. The function must never run again (checked).'
+          : '',
+        anyCo
+          ? `Coalescing: ${count(anyCo.callers)} concurrent calls of ONE cold key on a fresh cache, whose loader resolves on a later \`setImmediate\`; ` +
+            'the time from the first call until every caller has settled, lower is better. The loader must run exactly once per settle (checked on every settle; the run fails otherwise).'
+          : '',
+        ...notes,
+      ]
+        .filter(Boolean)
+        .join('\n\n'),
+      header: ['comparison', 'ratio'],
+      rows: [
+        ...(hit
+          ? [
+              [
+                'hit path: lrukit memoize ÷ p-memoize (calls/s; above 1.00× lrukit is faster)',
+                ratio(hit, 'lrukit-memoize', 'p-memoize'),
+              ],
+              [
+                'hit path: LruCache.get floor ÷ lrukit memoize (calls/s; the cost of memoize over a bare get)',
+                ratio(hit, 'lrukit-get', 'lrukit-memoize'),
+              ],
+              [
+                'hit path: lrukit memoize with key: (k) => k ÷ p-memoize (calls/s)',
+                ratio(hit, 'lrukit-memoize-key', 'p-memoize'),
+              ],
+            ]
+          : []),
+        ...(co
+          ? [
+              [
+                'coalescing: lrukit LoadingCache.get ÷ p-memoize (time; below 1.00× lrukit is faster)',
+                ratio(co, 'lrukit-loading', 'p-memoize'),
+              ],
+              [
+                'coalescing: lrukit memoize ÷ p-memoize (time; below 1.00× lrukit is faster)',
+                ratio(co, 'lrukit-memoize', 'p-memoize'),
+              ],
+            ]
+          : []),
+      ].filter((r) => r[1] !== '—'),
+    },
+  ];
+  if (hit) {
+    out.push({
+      title: `memoize-hit: cached calls, one string argument, ${count(anyHit.keys)} keys, batches of ${count(anyHit.batch)} awaited together`,
+      header: ['variant', 'median M calls/s', 'min–max', 'reps', 'lrukit memoize ÷ this'],
+      rows: Object.entries(hit)
+        .sort((a, b) => b[1].median - a[1].median)
+        .map(([id, r]) => [
+          vname(id),
+          mops(r.median),
+          range(r),
+          String(r.n),
+          times(hit['lrukit-memoize']?.median / r.median),
+        ]),
+      level: 3,
+    });
+  }
+  if (co) {
+    out.push({
+      title: `memoize-coalesce: ${count(anyCo.callers)} concurrent callers of one cold key`,
+      header: [
+        'variant',
+        `median ms per ${count(anyCo.callers)} callers`,
+        'min–max',
+        'reps',
+        'loader runs per settle',
+        'time ÷ p-memoize',
+      ],
+      rows: Object.entries(co)
+        .sort((a, b) => a[1].median - b[1].median)
+        .map(([id, r]) => [
+          vname(id),
+          r.median.toFixed(2),
+          `${r.min.toFixed(2)}–${r.max.toFixed(2)}`,
+          String(r.n),
+          String(r.loadsPerSettle),
+          times(r.median / co['p-memoize']?.median),
+        ]),
+      level: 3,
+    });
+  }
+  return out;
 }
 
 /** All sections as aligned plain text. */

@@ -9,7 +9,8 @@
  * Traces come from ../shared/traces beside the repository; without them the hit-ratio section is
  * skipped with a warning, or fails when CI is set.
  *   node bench/run.mjs --smoke            tiny sizes, one repetition, checks every adapter; exits 1 on any error (CI)
- *   node bench/run.mjs --only=get-int,zipf,memory     some workloads / sections (speed, memory, construct, size, hit-ratio)
+ *   node bench/run.mjs --only=get-int,zipf,memory     some workloads / sections (speed, memoize, memoize-hit,
+ *                                                     memoize-coalesce, memory, construct, size, hit-ratio)
  *   node bench/run.mjs --libs=lrukit,lru-cache        some libraries
  *   node bench/run.mjs --rounds=3 --reps=7 --no-write   more samples: rounds of fresh processes × repetitions in each
  *
@@ -23,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { ADAPTERS, adapter, LRU_CACHE, LRUKIT } from './adapters.mjs';
 import { ensureBuilt, snapshotDist } from './build.mjs';
 import { runChild } from './child.mjs';
+import { MEMO_TESTS, MEMO_VARIANTS } from './memoize.mjs';
 import { buildSections, machineInfo, renderText, versions, writeDocs } from './report.mjs';
 import { measureSizes } from './size.mjs';
 import { summarize } from './table.mjs';
@@ -31,7 +33,15 @@ import { WORKLOADS } from './workloads.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const TRACES = join(ROOT, '..', 'shared', 'traces');
-const SECTIONS = ['speed', 'memory', 'construct', 'size', 'hit-ratio'];
+const SECTIONS = [
+  'speed',
+  'memoize',
+  ...MEMO_TESTS.map((t) => t.id),
+  'memory',
+  'construct',
+  'size',
+  'hit-ratio',
+];
 
 function parseArgs(argv) {
   const opts = {
@@ -130,7 +140,13 @@ process.on('exit', () => rmSync(snapshot.dir, { recursive: true, force: true }))
 // versions now, not at the end: src/ may change during a long run, the snapshot does not
 const measuredVersions = versions(ROOT, snapshot);
 
-const results = { speed: {}, memory: {}, construct: {}, memoryEntries: settings.memoryEntries };
+const results = {
+  speed: {},
+  memoize: {},
+  memory: {},
+  construct: {},
+  memoryEntries: settings.memoryEntries,
+};
 
 // ---- speed: one fresh process per library per workload, in rounds ----
 // Each round runs the whole matrix once, so a library's samples come from processes started
@@ -193,6 +209,45 @@ if (zipf) {
         `zipf: ${adapter(id).name} had ${r.hits} hits where lrukit (an exact LRU too) had ${reference.hits}`,
       );
     }
+  }
+}
+
+// ---- memoize and coalescing: one fresh process per variant per test, in rounds like speed ----
+// --libs selects a variant by the adapter it is built on (lrukit, or lru-cache under p-memoize)
+const memoVariants = MEMO_VARIANTS.filter((v) => !opts.libs || opts.libs.includes(v.base));
+const memoTests = MEMO_TESTS.filter((t) => wanted('memoize') || wanted(t.id));
+const memoSamples = {};
+for (let round = 1; round <= settings.rounds && memoTests.length; round++) {
+  if (settings.rounds > 1) log(`-- memoize, round ${round} of ${settings.rounds}`);
+  for (const t of memoTests) {
+    for (const v of memoVariants.filter((x) => x[t.test])) {
+      const r = await attempt(`${t.id} / ${v.id}`, () =>
+        runChild('memoize.mjs', {
+          test: t.test,
+          variant: v.id,
+          smoke: opts.smoke,
+          reps: settings.reps,
+          minRepMs: settings.minRepMs,
+          warmupMs: settings.warmupMs,
+        }),
+      );
+      if (!r) continue;
+      memoSamples[t.test] ??= {};
+      const prev = memoSamples[t.test][v.id];
+      memoSamples[t.test][v.id] = { ...r, samples: [...(prev?.samples ?? []), ...r.samples] };
+      const s = summarize(r.samples);
+      log(
+        t.test === 'hit'
+          ? `${t.id.padEnd(16)} ${v.id.padEnd(18)} ${(s.median / 1e6).toFixed(2).padStart(8)} M calls/s  (${(s.min / 1e6).toFixed(2)}–${(s.max / 1e6).toFixed(2)})`
+          : `${t.id.padEnd(16)} ${v.id.padEnd(18)} ${s.median.toFixed(2).padStart(8)} ms per ${r.callers.toLocaleString('en-US')} callers  (${s.min.toFixed(2)}–${s.max.toFixed(2)}), loader ran once`,
+      );
+    }
+  }
+}
+for (const [test, byVariant] of Object.entries(memoSamples)) {
+  results.memoize[test] = {};
+  for (const [id, r] of Object.entries(byVariant)) {
+    results.memoize[test][id] = { ...r, ...summarize(r.samples) };
   }
 }
 
