@@ -119,7 +119,10 @@ interface Entry<V> {
 interface Load<V> {
   readonly promise: Promise<V>;
   readonly controller: AbortController;
+  /** Callers that may leave (with a signal or a timeout) and have not. */
   waiters: number;
+  /** A caller that cannot leave waits too: never abort for lack of waiters. */
+  pinned: boolean;
   settled: boolean;
 }
 
@@ -435,7 +438,7 @@ export class LoadingCache<K, V> {
     const promise = new Promise<V>((resolve) => {
       resolve(this.#loader(key, { signal: controller.signal, stale }));
     });
-    const load: Load<V> = { promise, controller, waiters: 0, settled: false };
+    const load: Load<V> = { promise, controller, waiters: 0, pinned: false, settled: false };
     this.#loads.set(key, load);
     promise.then(
       (value) => {
@@ -497,6 +500,12 @@ export class LoadingCache<K, V> {
 
   /** One caller waiting on a load, with its own signal and timeout. */
   #wait(key: K, load: Load<V>, signal: AbortSignal | undefined, stale: Entry<V> | undefined) {
+    if (signal === undefined && this.#timeout === Infinity && stale === undefined) {
+      // a caller that can neither leave nor fall back shares the load's own promise (no
+      // per-caller promise, closures or listeners), and keeps the load from ever being abandoned
+      load.pinned = true;
+      return load.promise;
+    }
     load.waiters++;
     return new Promise<V>((resolve, reject) => {
       let done = false;
@@ -514,7 +523,7 @@ export class LoadingCache<K, V> {
         if (timer !== undefined) clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
         load.waiters--;
-        if (abandoned !== undefined && load.waiters === 0 && !load.settled) {
+        if (abandoned !== undefined && load.waiters === 0 && !load.pinned && !load.settled) {
           load.controller.abort(abandoned);
         }
         settle();

@@ -58,7 +58,8 @@ export function memoize<F extends AnyFunction>(fn: F, options?: MemoizeOptions<F
   if (keyOption !== undefined && typeof keyOption !== 'function') {
     typeError('option "key"', 'a function', keyOption);
   }
-  const keyOf = keyOption ?? ((...args: unknown[]) => stableKey(args, 'args'));
+  const keyOf: (args: Parameters<F>) => string =
+    keyOption === undefined ? (args) => stableKey(args, 'args') : (args) => keyOption(...args);
   // the call whose arguments the loader needs: LoadingCache calls the loader synchronously
   // from get() and refresh(), so this is set just around those calls
   let current: { self: unknown; args: Parameters<F> } | undefined;
@@ -72,30 +73,32 @@ export function memoize<F extends AnyFunction>(fn: F, options?: MemoizeOptions<F
     },
   } as never);
 
-  const run = <R>(self: unknown, args: Parameters<F>, action: (key: string) => R): R => {
-    const key = keyOf(...args);
+  // Calls fn's LoadingCache for one call: the key (a throw becomes a rejected Promise), then
+  // `get` or `refresh` with the call's this and arguments visible to the loader.
+  const call = (self: unknown, args: Parameters<F>, refresh: boolean): Promise<V> => {
+    let key: string;
+    try {
+      key = keyOf(args);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     current = { self, args };
     try {
-      return action(key);
+      return refresh ? cache.refresh(key) : cache.get(key);
+    } catch (error) {
+      return Promise.reject(error);
     } finally {
       current = undefined;
     }
   };
-  const rejecting = <R>(attempt: () => Promise<R>): Promise<R> => {
-    try {
-      return attempt();
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  };
 
   const memoized = function (this: ThisParameterType<F>, ...args: Parameters<F>): Promise<V> {
-    return rejecting(() => run(this, args, (key) => cache.get(key)));
+    return call(this, args, false);
   } as Memoized<F>;
-  memoized.invalidate = (...args) => cache.invalidate(keyOf(...args));
-  memoized.peek = (...args) => cache.peek(keyOf(...args));
+  memoized.invalidate = (...args) => cache.invalidate(keyOf(args));
+  memoized.peek = (...args) => cache.peek(keyOf(args));
   memoized.refresh = function (this: ThisParameterType<F>, ...args: Parameters<F>) {
-    return rejecting(() => run(this, args, (key) => cache.refresh(key)));
+    return call(this, args, true);
   };
   memoized.clear = () => cache.clear();
   Object.defineProperty(memoized, 'cache', { value: cache, enumerable: true });
