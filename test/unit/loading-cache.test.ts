@@ -344,6 +344,55 @@ describe('LoadingCache: races', () => {
   });
 });
 
+describe('LoadingCache: the LruCache options it passes through', () => {
+  it('maxEntries evicts, onEvict sees values (not remembered failures), stats count evictions', async () => {
+    const evicted: Array<[string, number, string]> = [];
+    const cache = new LoadingCache<string, number>({
+      maxEntries: 2,
+      errorTtl: 1_000,
+      load: (key) => (key === 'bad' ? Promise.reject(new Error('x')) : key.length),
+      onEvict: (value, key, reason) => evicted.push([key, value, reason]),
+    });
+    await cache.get('a');
+    await expect(cache.get('bad')).rejects.toThrow('x');
+    await cache.get('ccc'); // evicts 'a'
+    await cache.get('dddd'); // evicts the remembered failure: no callback for it
+    expect(evicted).toEqual([['a', 1, 'evict']]);
+    expect(cache.stats.evictions).toBe(2);
+    expect(cache.size).toBe(2);
+  });
+
+  it('maxSize with sizeOf measures loaded values', async () => {
+    const cache = new LoadingCache<string, string>({
+      maxSize: 10,
+      sizeOf: (value) => value.length,
+      load: (key) => key.repeat(4),
+    });
+    await cache.get('a');
+    await cache.get('b');
+    await cache.get('c'); // 12 > 10: 'a' goes
+    expect(cache.peek('a')).toBeUndefined();
+    expect(cache.peek('c')).toBe('cccc');
+  });
+
+  it('autoPurge removes entries whose last stale window closed, on the clock’s timers', async () => {
+    const clock = new ManualClock();
+    const cache = new LoadingCache<string, number>({
+      maxEntries: 10,
+      clock,
+      ttl: 10,
+      staleWhileRevalidate: 5,
+      autoPurge: true,
+      load: () => 1,
+    });
+    await cache.get('a');
+    expect(clock.pendingTimers).toBe(1);
+    clock.advance(15);
+    expect(cache.size).toBe(0);
+    expect(clock.pendingTimers).toBe(0);
+  });
+});
+
 describe('LoadingCache: bad input', () => {
   const load = () => 1;
   it.each([
@@ -369,6 +418,8 @@ describe('LoadingCache: bad input', () => {
       /unknown option "staleWhileRevalidat"/,
     ],
     [{ load, maxEntries: 0 }, RangeError, /option "maxEntries" must be a positive integer, got 0/],
+    [{ load, maxEntries: 1, updateAgeOnGet: true }, TypeError, /unknown option "updateAgeOnGet"/],
+    [{ load, maxEntries: 1, l2: {} }, TypeError, /unknown option "l2"/],
   ])('refuses %o', (options, error, message) => {
     expect(() => new LoadingCache(options as never)).toThrow(error);
     expect(() => new LoadingCache(options as never)).toThrow(message);
