@@ -145,6 +145,7 @@ const KNOWN = new Set([
   'maxEntrySize',
 ]);
 const GET_KNOWN = new Set(['signal']);
+const ignore = (): void => {};
 
 function checkMs(name: string, value: unknown, fallback: number, positive: boolean): number {
   if (value === undefined) return fallback;
@@ -435,30 +436,37 @@ export class LoadingCache<K, V> {
     if (running !== undefined) return running;
     const controller = new AbortController();
     const started = this.#clock.now();
+    // The bookkeeping runs in the chain, before any waiter sees the result: a `ttl` or
+    // `shouldCache` function that throws fails the load with its own error, for every waiter.
     const promise = new Promise<V>((resolve) => {
       resolve(this.#loader(key, { signal: controller.signal, stale }));
-    });
-    const load: Load<V> = { promise, controller, waiters: 0, pinned: false, settled: false };
-    this.#loads.set(key, load);
-    promise.then(
+    }).then(
       (value) => {
         load.settled = true;
         this.#loadCount++;
         this.#loadTime += this.#clock.now() - started;
-        if (this.#loads.get(key) !== load) return; // invalidated, set or cleared meanwhile
+        if (this.#loads.get(key) !== load) return value; // invalidated, set or cleared meanwhile
         this.#loads.delete(key);
-        if (this.#shouldCache === undefined || this.#shouldCache(value, key))
+        if (this.#shouldCache === undefined || this.#shouldCache(value, key)) {
           this.#store(key, value);
+        }
+        return value;
       },
       (error: unknown) => {
         load.settled = true;
         this.#loadErrors++;
         this.#loadTime += this.#clock.now() - started;
-        if (this.#loads.get(key) !== load) return;
-        this.#loads.delete(key);
-        this.#remember(key, error);
+        if (this.#loads.get(key) === load) {
+          this.#loads.delete(key);
+          this.#remember(key, error);
+        }
+        throw error;
       },
     );
+    const load: Load<V> = { promise, controller, waiters: 0, pinned: false, settled: false };
+    this.#loads.set(key, load);
+    // every load has a handler from birth: a failed background refresh is never unhandled
+    promise.catch(ignore);
     return load;
   }
 
