@@ -26,15 +26,38 @@ const flush = async () => {
   for (let i = 0; i < 10; i++) await Promise.resolve();
 };
 
+// Unhandled rejections are watched in Node (process 'unhandledRejection') and in browsers
+// (window 'unhandledrejection'). Node reports them before the next setImmediate; Chromium fires
+// the event from a task it queues after the microtask checkpoint, so two task turns there.
+const inNode = typeof process !== 'undefined' && typeof process.on === 'function';
 const unhandled: unknown[] = [];
 const onUnhandled = (reason: unknown) => unhandled.push(reason);
+const onUnhandledEvent = (event: PromiseRejectionEvent) => unhandled.push(event.reason);
+/** One macrotask turn, a yield and not a sleep; MessageChannel, which fake timers leave alone. */
+const taskTurn = () =>
+  new Promise<void>((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
+/** Waits until rejections left unhandled so far have been reported. */
+const rejectionsReported = async () => {
+  if (inNode) return new Promise<void>((resolve) => setImmediate(resolve));
+  await taskTurn();
+  await taskTurn();
+};
 beforeEach(() => {
   unhandled.length = 0;
-  process.on('unhandledRejection', onUnhandled);
+  if (inNode) process.on('unhandledRejection', onUnhandled);
+  else globalThis.addEventListener('unhandledrejection', onUnhandledEvent);
 });
 afterEach(async () => {
-  await new Promise((resolve) => setImmediate(resolve));
-  process.off('unhandledRejection', onUnhandled);
+  await rejectionsReported();
+  if (inNode) process.off('unhandledRejection', onUnhandled);
+  else globalThis.removeEventListener('unhandledrejection', onUnhandledEvent);
   expect(unhandled, 'unhandled rejections during the test').toEqual([]);
   vi.useRealTimers();
 });
@@ -164,6 +187,21 @@ describe('LoadingCache: the freshness timeline', () => {
     clock.advance(10);
     expect(cache.peek('short')).toBeUndefined();
     expect(cache.peek('long')).toEqual({ maxAge: 1_000 });
+  });
+
+  it('a ttl function that throws or returns nonsense fails the load for its waiters', async () => {
+    const broken = new Error('bad header');
+    const cache = new LoadingCache<string, number>({
+      maxEntries: 10,
+      load: (key) => key.length,
+      ttl: (value) => {
+        if (value === 1) throw broken;
+        return -5;
+      },
+    });
+    await expect(cache.get('a')).rejects.toBe(broken);
+    await expect(cache.get('bb')).rejects.toThrow(/the result of option "ttl" must be .*, got -5/);
+    expect(cache.size).toBe(0);
   });
 
   it('jitter shortens each ttl by up to the given fraction', async () => {
