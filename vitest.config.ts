@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { playwright } from '@vitest/browser-playwright';
-import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
+import { transform } from 'esbuild';
+import { defineConfig, type Plugin, type TestProjectInlineConfiguration } from 'vitest/config';
 
 // Two projects, one run: `node` (every test, as always) and `browser` (the platform-neutral tests
 // in real headless Chromium: Debian's /usr/bin/chromium, or CHROMIUM_PATH). Without Chromium the
@@ -11,13 +12,22 @@ const haveChromium = existsSync(chromium);
 const inCi = process.env.CI === 'true' || process.env.CI === '1';
 
 // Tests that need Node itself (fs/zlib, gc(), process.memoryUsage) run in the node project only.
-const nodeOnly = ['test/unit/trace-replay.test.ts', 'test/unit/leaks.test.ts'];
+const nodeOnly = [
+  'test/unit/trace-replay.test.ts',
+  'test/unit/leaks.test.ts',
+  'test/unit/decorator-gc.test.ts',
+];
 
 const browserProject: TestProjectInlineConfiguration = {
   extends: true,
   test: {
     name: 'browser',
-    include: ['test/unit/*.test.ts', 'test/property/*.test.ts', 'test/regressions/*.test.ts'],
+    include: [
+      'test/unit/*.test.ts',
+      'test/legacy/*.test.ts',
+      'test/property/*.test.ts',
+      'test/regressions/*.test.ts',
+    ],
     exclude: nodeOnly,
     setupFiles: ['test/setup.browser.ts'],
     browser: {
@@ -44,6 +54,37 @@ const browserProject: TestProjectInlineConfiguration = {
   },
 };
 
+// Vite 8's Oxc transform leaves decorators in place (tests would fail to load with a SyntaxError),
+// so files that use them are lowered by esbuild first: TC39 decorators, or legacy
+// `experimentalDecorators` for test/legacy/ (compiled under test/legacy/tsconfig.json).
+const legacyDir = fileURLToPath(new URL('./test/legacy/', import.meta.url));
+const decoratorLine = /^\s*@[\w$]/m;
+const lowerDecorators: Plugin = {
+  name: 'lrukit:lower-decorators',
+  enforce: 'pre',
+  async transform(code, id) {
+    const file = id.split('?')[0]!;
+    if (!/\.[cm]?tsx?$/.test(file) || file.includes('/node_modules/')) return null;
+    if (!decoratorLine.test(code)) return null;
+    const legacy = file.startsWith(legacyDir);
+    const result = await transform(code, {
+      loader: file.endsWith('x') ? 'tsx' : 'ts',
+      target: 'es2022',
+      format: 'esm',
+      sourcefile: file,
+      sourcemap: true,
+      tsconfigRaw: {
+        compilerOptions: {
+          experimentalDecorators: legacy,
+          useDefineForClassFields: !legacy,
+          verbatimModuleSyntax: true,
+        },
+      },
+    });
+    return { code: result.code, map: result.map };
+  },
+};
+
 // Vitest evaluates this file more than once per run (once per project): say it once.
 const noticeKey = Symbol.for('lrukit.chromium-notice');
 const globals = globalThis as Record<symbol, unknown>;
@@ -67,6 +108,8 @@ if (!haveChromium && !globals[noticeKey]) {
 }
 
 export default defineConfig({
+  // inherited by both projects (each has `extends: true`)
+  plugins: [lowerDecorators],
   resolve: {
     alias: {
       'lrukit/testing': fileURLToPath(new URL('./src/testing.ts', import.meta.url)),

@@ -21,7 +21,7 @@ import * as esbuild from 'esbuild';
 // The goal for LruCache alone is 2,500 B (issue 3); these budgets hold today's size with a small
 // margin so that growth is caught, and come down as the code does.
 const BUDGET_LRU_CACHE = 4_400;
-const BUDGET_MAIN_ENTRY = 8_000; // LruCache + LoadingCache, with room for memoize, stableKey and @cached
+const BUDGET_MAIN_ENTRY = 8_500; // LruCache + LoadingCache + memoize + stableKey + @cached (8,249 B)
 const BUDGET_TESTING_ENTRY = null;
 
 const ENTRIES = [

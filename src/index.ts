@@ -5,6 +5,14 @@
  */
 
 export { type Clock, systemClock } from './clock.js';
+export {
+  type Cached,
+  type CachedDecorator,
+  type CachedOptions,
+  cached,
+  type MethodName,
+  type MethodParameters,
+} from './decorator.js';
 export { stableKey } from './key.js';
 export {
   type LoadContext,

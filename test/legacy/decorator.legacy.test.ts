@@ -1,0 +1,236 @@
+/**
+ * @cached under legacy `experimentalDecorators` (test/legacy/tsconfig.json; vitest.config.ts lowers
+ * this folder with esbuild in the same dialect). The same cases as test/unit/decorator.test.ts (TC39).
+ */
+
+import { cached } from 'lrukit';
+import { ManualClock } from 'lrukit/testing';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+
+const clock = new ManualClock();
+
+class Service {
+  static staticCalls = 0;
+  calls = 0;
+  constructor(readonly base: number) {}
+
+  @cached({ maxEntries: 10, ttl: 1_000, clock })
+  async search(q: string, page = 1): Promise<string> {
+    this.calls++;
+    return `${this.base}:${q}:${page}`;
+  }
+
+  // a sync body: declared `T | Promise<T>` because the decorated method returns a Promise
+  @cached()
+  square(n: number): number | Promise<number> {
+    this.calls++;
+    return n * n * this.base;
+  }
+
+  @cached({ scope: 'class' })
+  async shared(n: number): Promise<string> {
+    this.calls++;
+    return `${this.base}:${n}`;
+  }
+
+  @cached({ key: (id: string) => id.toLowerCase() })
+  async byId(id: string): Promise<string> {
+    this.calls++;
+    return id;
+  }
+
+  @cached()
+  static async config(name: string): Promise<string> {
+    // biome-ignore lint/complexity/noThisInStatic: the test is that `this` is the class
+    this.staticCalls++;
+    // biome-ignore lint/complexity/noThisInStatic: as above
+    return `${name}:${this === Service}`;
+  }
+
+  plain(n: number): number {
+    return n;
+  }
+}
+
+describe('@cached (legacy experimentalDecorators)', () => {
+  it('is compiled in the legacy dialect', () => {
+    const seen: string[] = [];
+    const probe = (...args: unknown[]) => {
+      seen.push(...args.slice(1).map((a) => typeof a));
+    };
+    class Probe {
+      @probe
+      m() {}
+    }
+    expect(seen).toEqual(['string', 'object']); // (prototype, name, descriptor)
+    return Probe;
+  });
+
+  it('caches an async method per instance, with this bound', async () => {
+    const a = new Service(1);
+    expect(await a.search('x')).toBe('1:x:1');
+    expect(await a.search('x')).toBe('1:x:1');
+    expect(a.calls).toBe(1);
+    expect(await a.search('x', 2)).toBe('1:x:2');
+    expect(a.calls).toBe(2);
+  });
+
+  it('keeps instances apart', async () => {
+    const a = new Service(1);
+    const b = new Service(2);
+    expect(await a.search('x')).toBe('1:x:1');
+    expect(await b.search('x')).toBe('2:x:1');
+    expect([a.calls, b.calls]).toEqual([1, 1]);
+    cached.clear(a, 'search');
+    expect(await b.search('x')).toBe('2:x:1');
+    expect(b.calls).toBe(1);
+    expect(await a.search('x')).toBe('1:x:1');
+    expect(a.calls).toBe(2);
+  });
+
+  it('passes the options to memoize (ttl on an injected clock)', async () => {
+    const a = new Service(1);
+    await a.search('t');
+    clock.advance(999);
+    await a.search('t');
+    expect(a.calls).toBe(1);
+    clock.advance(1);
+    await a.search('t');
+    expect(a.calls).toBe(2);
+  });
+
+  it('wraps a sync method in a Promise and coalesces concurrent calls', async () => {
+    const a = new Service(3);
+    const p = a.square(2);
+    expect(p).toBeInstanceOf(Promise);
+    const [x, y] = await Promise.all([p, a.square(2)]);
+    expect([x, y, a.calls]).toEqual([12, 12, 1]);
+  });
+
+  it("shares one cache across instances with scope 'class', this still passed", async () => {
+    const a = new Service(1);
+    const b = new Service(2);
+    expect(await a.shared(5)).toBe('1:5');
+    expect(await b.shared(5)).toBe('1:5'); // a's result, shared
+    expect([a.calls, b.calls]).toEqual([1, 0]);
+    cached.invalidate(b, 'shared', 5); // the one shared cache, through any instance
+    expect(await b.shared(5)).toBe('2:5');
+    expect(b.calls).toBe(1);
+    cached.clear(a, 'shared');
+  });
+
+  it('caches static methods on the class, this being the class', async () => {
+    Service.staticCalls = 0;
+    expect(await Service.config('db')).toBe('db:true');
+    expect(await Service.config('db')).toBe('db:true');
+    expect(Service.staticCalls).toBe(1);
+    expect(cached.peek(Service, 'config', 'db')).toBe('db:true');
+    cached.invalidate(Service, 'config', 'db');
+    expect(cached.peek(Service, 'config', 'db')).toBeUndefined();
+    await Service.config('db');
+    expect(Service.staticCalls).toBe(2);
+    cached.clear(Service, 'config');
+  });
+
+  it('uses the key option', async () => {
+    const a = new Service(1);
+    await a.byId('ABC');
+    await a.byId('abc');
+    expect(a.calls).toBe(1);
+  });
+
+  it('invalidates, peeks and clears one call of one instance', async () => {
+    const a = new Service(1);
+    expect(cached.peek(a, 'search', 'x')).toBeUndefined(); // no cache yet: nothing created
+    cached.invalidate(a, 'search', 'x');
+    await a.search('x');
+    await a.search('y');
+    expect(cached.peek(a, 'search', 'x')).toBe('1:x:1');
+    cached.invalidate(a, 'search', 'x');
+    expect(cached.peek(a, 'search', 'x')).toBeUndefined();
+    expect(cached.peek(a, 'search', 'y')).toBe('1:y:1');
+    cached.clear(a, 'search');
+    expect(cached.peek(a, 'search', 'y')).toBeUndefined();
+  });
+
+  it('works on subclasses and rejects a call without a receiver', async () => {
+    class Sub extends Service {}
+    const s = new Sub(4);
+    await s.search('q');
+    await s.search('q');
+    expect(s.calls).toBe(1);
+    expect(cached.peek(s, 'search', 'q')).toBe('4:q:1');
+    const detached = s.search;
+    await expect(detached('q')).rejects.toThrow(TypeError);
+  });
+
+  it('throws a clear TypeError from the helpers for a method that is not @cached', () => {
+    const a = new Service(1);
+    expect(() => cached.invalidate(a, 'plain', 1)).toThrow(/cached\.invalidate\(\).*not @cached/);
+    expect(() => cached.clear(a, 'plain')).toThrow(TypeError);
+    // @ts-expect-error: not a method at all
+    expect(() => cached.clear(a, 'calls')).toThrow(/calls of an object is 0/);
+  });
+
+  it('validates its options at decoration time', () => {
+    expect(() => {
+      class Bad {
+        // @ts-expect-error: not a scope
+        @cached({ scope: 'global' })
+        async m() {}
+      }
+      return Bad;
+    }).toThrow(/option "scope" must be "instance" or "class", got "global"/);
+    expect(() => {
+      class Bad {
+        @cached({ maxEntries: -1 })
+        async m() {}
+      }
+      return Bad;
+    }).toThrow(RangeError);
+    expect(() => {
+      class Bad {
+        // @ts-expect-error: unknown option
+        @cached({ maxEntires: 10 })
+        async m() {}
+      }
+      return Bad;
+    }).toThrow(TypeError);
+  });
+
+  it('is typed: method names, argument types, Promise results', () => {
+    const a = new Service(1);
+    expectTypeOf(a.search).returns.toEqualTypeOf<Promise<string>>();
+    expectTypeOf(cached.peek(a, 'search', 'x')).toEqualTypeOf<string | undefined>();
+    expectTypeOf(cached.peek(a, 'square', 2)).toEqualTypeOf<number | undefined>();
+    expectTypeOf(cached.invalidate<Service, 'search'>)
+      .parameter(2)
+      .toEqualTypeOf<string>();
+    if (Math.random() > 2) {
+      // compile-time checks only
+      // @ts-expect-error: not a method of Service
+      cached.invalidate(a, 'notCached');
+      // @ts-expect-error: wrong argument type
+      cached.invalidate(a, 'search', 42);
+      // @ts-expect-error: too many arguments
+      cached.invalidate(a, 'search', 'x', 1, 2);
+      // @ts-expect-error: static method looked up on an instance
+      cached.clear(a, 'config');
+      // @ts-expect-error: wrong argument type for a static method
+      cached.peek(Service, 'config', 1);
+    }
+  });
+
+  it('refuses, at compile time, a method whose declared return type a Promise does not fit', () => {
+    if (Math.random() > 2) {
+      class Wrong {
+        // @ts-expect-error: the decorated method returns Promise<number>, not number
+        @cached()
+        n(): number {
+          return 1;
+        }
+      }
+      return Wrong;
+    }
+  });
+});
