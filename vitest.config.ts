@@ -16,6 +16,7 @@ const nodeOnly = [
   'test/unit/trace-replay.test.ts',
   'test/unit/leaks.test.ts',
   'test/unit/decorator-gc.test.ts',
+  'test/unit/docs-examples.test.ts',
 ];
 
 const browserProject: TestProjectInlineConfiguration = {

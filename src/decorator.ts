@@ -134,12 +134,26 @@ export interface Cached {
   ): Awaited<ReturnType<Extract<T[M], AnyFunction>>> | undefined;
 }
 
-/** Names of `T`'s methods (own or inherited, static when `T` is a class). */
+/**
+ * Names of `T`'s methods (own or inherited, static when `T` is a class).
+ *
+ * @example
+ * ```ts
+ * type Names = MethodName<SearchService>; // 'search' | …
+ * ```
+ */
 export type MethodName<T> = {
   [K in keyof T]-?: T[K] extends AnyFunction ? K : never;
 }[keyof T];
 
-/** The parameters of method `M` of `T`. */
+/**
+ * The parameters of method `M` of `T`.
+ *
+ * @example
+ * ```ts
+ * type Args = MethodParameters<SearchService, 'search'>; // [q: string]
+ * ```
+ */
 export type MethodParameters<T, M extends keyof T> = T[M] extends (...args: infer A) => unknown
   ? A
   : never;

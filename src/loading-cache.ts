@@ -38,7 +38,15 @@ export class TimeoutError extends Error {
   readonly code = 'ERR_LRUKIT_TIMEOUT';
 }
 
-/** What the loader receives besides the key. */
+/**
+ * What the loader receives besides the key.
+ *
+ * @example
+ * ```ts
+ * const load = (id: string, { signal, stale }: LoadContext<User>) =>
+ *   fetchUser(id, { signal, etag: stale?.etag });
+ * ```
+ */
 export interface LoadContext<V> {
   /** Aborted when every waiter has gone, on timeout of a background refresh, or on invalidate. */
   signal: AbortSignal;
@@ -46,10 +54,24 @@ export interface LoadContext<V> {
   stale: V | undefined;
 }
 
-/** Options of `new LoadingCache(options)`: the loader, the staleness policy and a bound. */
+/**
+ * Options of `new LoadingCache(options)`: the loader, the staleness policy and a bound.
+ *
+ * @example
+ * ```ts
+ * const options: LoadingCacheOptions<string, User> = { load: fetchUser, maxEntries: 1_000, ttl: 60_000 };
+ * ```
+ */
 export type LoadingCacheOptions<K, V> = LoadingOptions<K, V> & (CountBound | SizeBound<K, V>);
 
-/** The options specific to `LoadingCache` (plus a bound, `clock`, `onEvict`, `autoPurge`). */
+/**
+ * The options specific to `LoadingCache` (plus a bound, `clock`, `onEvict`, `autoPurge`).
+ *
+ * @example
+ * ```ts
+ * const policy: Omit<LoadingOptions<string, User>, 'load'> = { ttl: 60_000, staleIfError: 300_000 };
+ * ```
+ */
 export interface LoadingOptions<K, V> {
   /** Loads the value of a key; may return a value or a Promise, or throw. */
   load: (key: K, context: LoadContext<V>) => V | PromiseLike<V>;
@@ -77,7 +99,14 @@ export interface LoadingOptions<K, V> {
   autoPurge?: boolean;
 }
 
-/** Counters of a `LoadingCache`. */
+/**
+ * Counters of a `LoadingCache`.
+ *
+ * @example
+ * ```ts
+ * const { hitRatio, loads, loadErrors, staleHits }: LoadingCacheStats = users.stats;
+ * ```
+ */
 export interface LoadingCacheStats {
   /** `get` calls answered from the cache, fresh or stale. */
   readonly hits: number;

@@ -27,7 +27,14 @@ import {
   type SetOptions,
 } from './options.js';
 
-/** Counters of a cache since it was built or since `resetStats()`. */
+/**
+ * Counters of a cache since it was built or since `resetStats()`.
+ *
+ * @example
+ * ```ts
+ * const { hits, misses, hitRatio }: LruCacheStats = cache.stats;
+ * ```
+ */
 export interface LruCacheStats {
   /** `get` calls that found a fresh entry. */
   readonly hits: number;
@@ -45,7 +52,15 @@ export interface LruCacheStats {
   readonly hitRatio: number;
 }
 
-/** One entry of a {@link LruCache.dump} snapshot (JSON-friendly). */
+/**
+ * One entry of a {@link LruCache.dump} snapshot (JSON-friendly).
+ *
+ * @example
+ * ```ts
+ * const snapshot: Array<[string, LruCacheEntry<number>]> = cache.dump();
+ * // [['a', { value: 1, ttl: 950 }], …]
+ * ```
+ */
 export interface LruCacheEntry<V> {
   /** The stored value (a missing `value` loads as `undefined`). */
   value: V;

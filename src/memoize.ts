@@ -5,11 +5,25 @@ import { stableKey } from './key.js';
 import { LoadingCache, type LoadingOptions } from './loading-cache.js';
 import type { CountBound, SizeBound } from './options.js';
 
-/** Any function `memoize` can wrap. */
+/**
+ * Any function `memoize` can wrap.
+ *
+ * @example
+ * ```ts
+ * const wrap = <F extends AnyFunction>(fn: F) => memoize(fn, { ttl: 1_000 });
+ * ```
+ */
 // biome-ignore lint/suspicious/noExplicitAny: a memoized function may take anything
 export type AnyFunction = (this: any, ...args: any[]) => unknown;
 
-/** Options of `memoize`: every `LoadingCache` option except `load`, plus `key`; the bound is optional. */
+/**
+ * Options of `memoize`: every `LoadingCache` option except `load`, plus `key`; the bound is optional.
+ *
+ * @example
+ * ```ts
+ * const options: MemoizeOptions<typeof searchApi> = { ttl: 30_000, key: (q) => q.toLowerCase() };
+ * ```
+ */
 export type MemoizeOptions<F extends AnyFunction> = Omit<
   LoadingOptions<string, Awaited<ReturnType<F>>>,
   'load'
@@ -19,7 +33,15 @@ export type MemoizeOptions<F extends AnyFunction> = Omit<
     key?: (...args: Parameters<F>) => string;
   };
 
-/** A memoized function: `fn`'s parameters and `this`, always returning a Promise, plus cache controls. */
+/**
+ * A memoized function: `fn`'s parameters and `this`, always returning a Promise, plus cache controls.
+ *
+ * @example
+ * ```ts
+ * const search: Memoized<typeof searchApi> = memoize(searchApi);
+ * search.invalidate('rust');
+ * ```
+ */
 export interface Memoized<F extends AnyFunction> {
   (this: ThisParameterType<F>, ...args: Parameters<F>): Promise<Awaited<ReturnType<F>>>;
   /** Drops the cached result (and any load in flight) of these arguments. */

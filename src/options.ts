@@ -12,13 +12,35 @@ import { checkOptionsObject, checkPositive, option, rangeError, typeError } from
  * - `'set'`: replaced by `set` with a different value, or dropped because the new value was
  *   larger than `maxEntrySize` (a value that had already expired is reported as `'expire'`);
  * - `'clear'`: removed by `clear`.
+ *
+ * @example
+ * ```ts
+ * const onEvict = (value: Conn, key: string, reason: EvictionReason) => {
+ *   if (reason !== 'set') value.close();
+ * };
+ * ```
  */
 export type EvictionReason = 'evict' | 'expire' | 'delete' | 'set' | 'clear';
 
-/** Called after an entry has left the cache; see {@link EvictionReason}. */
+/**
+ * Called after an entry has left the cache; see {@link EvictionReason}.
+ *
+ * @example
+ * ```ts
+ * const log: OnEvict<string, number> = (value, key, reason) => console.log(key, value, reason);
+ * ```
+ */
 export type OnEvict<K, V> = (value: V, key: K, reason: EvictionReason) => void;
 
-/** Options every `LruCache` takes, whatever its bound. */
+/**
+ * Options every `LruCache` takes, whatever its bound.
+ *
+ * @example
+ * ```ts
+ * const common: CommonOptions<string, number> = { ttl: 60_000, updateAgeOnGet: true };
+ * new LruCache<string, number>({ ...common, maxEntries: 100 });
+ * ```
+ */
 export interface CommonOptions<K, V> {
   /**
    * Default time-to-live of an entry, in ms: a positive number, or `Infinity` (never expire).
@@ -42,7 +64,14 @@ export interface CommonOptions<K, V> {
   clock?: Clock;
 }
 
-/** The entry-count bound, without a size bound. */
+/**
+ * The entry-count bound, without a size bound.
+ *
+ * @example
+ * ```ts
+ * const bound: CountBound = { maxEntries: 10_000 };
+ * ```
+ */
 export interface CountBound {
   /** Most entries held at once: a positive integer. */
   maxEntries: number;
@@ -51,7 +80,14 @@ export interface CountBound {
   maxEntrySize?: undefined;
 }
 
-/** The total-size bound, with or without an entry-count bound. */
+/**
+ * The total-size bound, with or without an entry-count bound.
+ *
+ * @example
+ * ```ts
+ * const bound: SizeBound<string, string> = { maxSize: 1_000_000, sizeOf: (html) => html.length };
+ * ```
+ */
 export interface SizeBound<K, V> {
   /** Most entries held at once: a positive integer. Optional when `maxSize` is given. */
   maxEntries?: number;
@@ -69,10 +105,23 @@ export interface SizeBound<K, V> {
 /**
  * Options of `new LruCache(options)`. At least one of `maxEntries` and `maxSize` is required: the
  * types and the constructor both refuse an unbounded cache. Unknown keys are refused at run time.
+ *
+ * @example
+ * ```ts
+ * const options: LruCacheOptions<string, number> = { maxEntries: 100, ttl: 5_000 };
+ * const cache = new LruCache(options);
+ * ```
  */
 export type LruCacheOptions<K, V> = CommonOptions<K, V> & (CountBound | SizeBound<K, V>);
 
-/** Per-call options of `set`. */
+/**
+ * Per-call options of `set`.
+ *
+ * @example
+ * ```ts
+ * cache.set('a', 1, { ttl: 500 } satisfies SetOptions);
+ * ```
+ */
 export interface SetOptions {
   /** This entry's ttl in ms (positive, or `Infinity` for never), instead of the cache's `ttl`. */
   ttl?: number;
@@ -80,7 +129,14 @@ export interface SetOptions {
   size?: number;
 }
 
-/** The bounds `resize` takes; at least one must be given. */
+/**
+ * The bounds `resize` takes; at least one must be given.
+ *
+ * @example
+ * ```ts
+ * cache.resize({ maxEntries: 100 } satisfies ResizeOptions);
+ * ```
+ */
 export interface ResizeOptions {
   /** New entry-count bound: a positive integer. */
   maxEntries?: number;
