@@ -3,8 +3,7 @@
  * browser, esm, minified, tree-shaken), then gzipped at level 9 — the figure people compare.
  */
 
-import { gzipSync } from 'node:zlib';
-import * as esbuild from 'esbuild';
+import { browserBundle, byteSizes } from '../scripts/browser-bundle.mjs';
 
 /**
  * What is bundled: lrukit from its built `dist/index.js` (`LRUKIT` is replaced by the file
@@ -62,19 +61,7 @@ export const SIZE_ENTRIES = [
 /** Bundles one entry from `root` and returns its minified and min+gz byte counts. */
 async function measure(entry, root, lrukitFile) {
   const contents = entry.code.replace('LRUKIT', JSON.stringify(lrukitFile));
-  const result = await esbuild.build({
-    stdin: { contents, resolveDir: root, sourcefile: 'size-entry.js', loader: 'js' },
-    bundle: true,
-    write: false,
-    platform: 'browser',
-    format: 'esm',
-    minify: true,
-    treeShaking: true,
-    legalComments: 'none',
-    logLevel: 'silent',
-  });
-  const code = result.outputFiles[0].contents;
-  return { ...entry, min: code.length, gz: gzipSync(code, { level: 9 }).length };
+  return { ...entry, ...byteSizes(await browserBundle(contents, root)) };
 }
 
 /** Sizes of every entry in {@link SIZE_ENTRIES}, peers resolved from `root`, lrukit from `lrukitFile`. */

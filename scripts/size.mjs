@@ -14,8 +14,7 @@ import { existsSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
-import * as esbuild from 'esbuild';
+import { browserBundle, byteSizes } from './browser-bundle.mjs';
 
 // Budgets in bytes, minified + gzip -9. `null`: measured and checked for neutrality, no budget.
 // The goal for LruCache alone is 2,500 B (issue 3); these budgets hold today's size with a small
@@ -75,26 +74,11 @@ async function measure(entry) {
   const problems = [];
   let code = '';
   try {
-    const result = await esbuild.build({
-      stdin: {
-        contents: entry.contents,
-        resolveDir: ROOT,
-        sourcefile: 'size-entry.js',
-        loader: 'js',
-      },
-      bundle: true,
-      write: false,
-      platform: 'browser',
-      format: 'esm',
-      minify: true,
-      treeShaking: true,
-      legalComments: 'none',
+    code = await browserBundle(entry.contents, ROOT, {
       supported: { 'top-level-await': false },
       define: { process: `${MARK}process`, Buffer: `${MARK}Buffer` },
       plugins: [builtinGuard(builtins)],
-      logLevel: 'silent',
     });
-    code = result.outputFiles[0].text;
   } catch (error) {
     const messages = error.errors?.map((e) => e.text) ?? [String(error)];
     return { ...entry, min: NaN, gz: NaN, problems: messages.map((m) => `bundle failed: ${m}`) };
@@ -109,8 +93,7 @@ async function measure(entry) {
       problems.push(`${what}: …${plain.slice(Math.max(0, at - 40), at + 40)}…`);
     }
   }
-  const min = Buffer.byteLength(plain);
-  const gz = gzipSync(plain, { level: 9 }).length;
+  const { min, gz } = byteSizes(plain);
   if (entry.budget !== null && gz > entry.budget) {
     problems.push(`over budget: ${fmt(gz)} B min+gz > ${fmt(entry.budget)} B`);
   }
