@@ -296,10 +296,7 @@ export class LruCache<K, V> implements Iterable<[K, V]> {
         this.#list.moveToFront(slot);
       } else {
         if (map.size >= this.#maxEntries) {
-          slot = this.#list.tail;
-          map.delete(this.#keys[slot] as K);
-          this.#evictions++;
-          this.#list.moveToFront(slot);
+          slot = this.#recycleTail(Number.NaN);
         } else {
           slot = this.#list.pushFront();
           if (slot >= this.#columns) this.#growColumns();
