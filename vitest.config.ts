@@ -3,11 +3,12 @@ import { fileURLToPath } from 'node:url';
 import { playwright } from '@vitest/browser-playwright';
 import { transform } from 'esbuild';
 import { defineConfig, type Plugin, type TestProjectInlineConfiguration } from 'vitest/config';
+import { chromiumArgs, chromiumPath } from './scripts/chromium.mjs';
 
 // Two projects, one run: `node` (every test, as always) and `browser` (the platform-neutral tests
 // in real headless Chromium: Debian's /usr/bin/chromium, or CHROMIUM_PATH). Without Chromium the
 // browser project is skipped with a loud notice; in CI (CI=true) it stays in, so the run fails.
-const chromium = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const chromium = chromiumPath;
 const haveChromium = existsSync(chromium);
 const inCi = process.env.CI === 'true' || process.env.CI === '1';
 
@@ -38,16 +39,7 @@ const browserProject: TestProjectInlineConfiguration = {
       provider: playwright({
         launchOptions: {
           executablePath: chromium,
-          // without the background-networking flags Chromium floods the closed network
-          args: [
-            '--no-sandbox',
-            '--headless',
-            '--disable-gpu',
-            '--disable-background-networking',
-            '--disable-component-update',
-            '--disable-sync',
-            '--no-first-run',
-          ],
+          args: chromiumArgs,
         },
       }),
       instances: [{ browser: 'chromium' }],

@@ -1,0 +1,3 @@
+/** Types of scripts/chromium.mjs. */
+export declare const chromiumPath: string;
+export declare const chromiumArgs: string[];
