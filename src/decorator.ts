@@ -184,6 +184,17 @@ function replace(method: unknown, name: string | symbol, options: CachedOptions)
     const shared = memoize(fn, memoizeOptions);
     resolve = () => shared;
   } else {
+    // one cache per instance cannot share a tier: each would subscribe to the bus (and be kept
+    // alive by it), and instances would read each other's values from the one L2 prefix
+    for (const name of ['l2', 'bus'] as const) {
+      if (memoizeOptions[name] !== undefined) {
+        typeError(
+          `option "${name}" of @cached`,
+          "used with scope: 'class' only",
+          memoizeOptions[name],
+        );
+      }
+    }
     // a throwaway memoize checks the options at decoration time, not at the first call
     memoize(fn, memoizeOptions);
     // keyed weakly by the receiver: a cache never keeps its instance alive

@@ -34,3 +34,11 @@ export type {
   SetOptions,
   SizeBound,
 } from './options.js';
+export type {
+  BusListener,
+  InvalidationBus,
+  InvalidationMessage,
+  L2Entry,
+  L2Store,
+  TierErrorContext,
+} from './tiers.js';

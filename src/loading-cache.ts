@@ -16,8 +16,22 @@
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
 import { checkOptionsObject, option, rangeError, typeError } from './errors.js';
+import { stableKey } from './key.js';
 import { LruCache } from './lru-cache.js';
 import type { CountBound, EvictionReason, SizeBound } from './options.js';
+import type {
+  InvalidationBus,
+  InvalidationMessage,
+  L2Entry,
+  L2Store,
+  TierErrorContext,
+} from './tiers.js';
+
+/**
+ * Internal: lets `memoize` bind the loader to the call that started a load, since with an `l2`
+ * the loader runs only after the shared tier missed (not synchronously inside `get`).
+ */
+export const BIND_LOAD: unique symbol = Symbol('lrukit.bindLoad');
 
 /**
  * The rejection of a `get` that waited longer than `timeout` ms (and had no stale value to
@@ -97,6 +111,22 @@ export interface LoadingOptions<K, V> {
   onEvict?: (value: V, key: K, reason: EvictionReason) => void;
   /** See `LruCache`'s `autoPurge`. */
   autoPurge?: boolean;
+  /**
+   * A shared second tier (e.g. `redisStore` from `lrukit/redis`): read after an L1 miss, before
+   * the loader; the loader's results and `set` are written to it. The L1 copy of an L2 value
+   * is kept for the L2's remaining ttl, never more.
+   */
+  l2?: L2Store<V>;
+  /**
+   * An invalidation bus (e.g. `redisBus` from `lrukit/redis`): `set`, `invalidate` and `clear`
+   * tell the other caches on it to drop their L1 copies. Call `close()` to leave it.
+   */
+  bus?: InvalidationBus;
+  /**
+   * Called with each tier failure (`l2` or `bus`: an error, a timeout, a value that cannot be
+   * serialized). Tier failures never reach callers of `get`; they are counted in `stats`.
+   */
+  onError?: (error: unknown, context: TierErrorContext) => void;
 }
 
 /**
@@ -132,6 +162,16 @@ export interface LoadingCacheStats {
   readonly evictions: number;
   /** Entries removed after their last stale window closed. */
   readonly expirations: number;
+  /** Loads answered by the shared tier (`l2`) instead of the loader. */
+  readonly l2Hits: number;
+  /** Loads that asked the shared tier and went on to the loader. */
+  readonly l2Misses: number;
+  /** Failed calls to the shared tier (errors, timeouts, values that cannot be serialized). */
+  readonly l2Errors: number;
+  /** Failed publishes on the bus. */
+  readonly busErrors: number;
+  /** Messages from other caches on the bus acted on (keys dropped, or L1 flushed). */
+  readonly busMessages: number;
 }
 
 interface Entry<V> {
@@ -146,13 +186,15 @@ interface Entry<V> {
 }
 
 interface Load<V> {
-  readonly promise: Promise<V>;
+  promise: Promise<V>;
   readonly controller: AbortController;
   /** Callers that may leave (with a signal or a timeout) and have not. */
   waiters: number;
   /** A caller that cannot leave waits too: never abort for lack of waiters. */
   pinned: boolean;
   settled: boolean;
+  /** Set when the value came from the shared tier: its remaining ttl there. */
+  l2Ttl: number | undefined;
 }
 
 const KNOWN = new Set([
@@ -172,9 +214,26 @@ const KNOWN = new Set([
   'maxSize',
   'sizeOf',
   'maxEntrySize',
+  'l2',
+  'bus',
+  'onError',
 ]);
 const GET_KNOWN = new Set(['signal']);
 const ignore = (): void => {};
+
+/** Checks that `value` is an object whose `methods` are functions. */
+function checkShape(name: string, value: unknown, methods: readonly string[]): void {
+  const expected = `an object with methods ${methods.join(', ')}`;
+  if (typeof value !== 'object' || value === null) typeError(option(name), expected, value);
+  for (const method of methods) {
+    if (typeof (value as Record<string, unknown>)[method] !== 'function') {
+      typeError(option(name), expected, value);
+    }
+  }
+}
+
+/** The string under which `key` goes to a shared tier or the bus. */
+const tierKey = (key: unknown): string => (typeof key === 'string' ? key : stableKey(key, 'key'));
 
 function checkMs(name: string, value: unknown, fallback: number, positive: boolean): number {
   if (value === undefined) return fallback;
@@ -226,6 +285,17 @@ export class LoadingCache<K, V> {
   readonly #shouldCache: ((value: V, key: K) => boolean) | undefined;
   readonly #timeout: number;
   readonly #clock: Clock;
+  readonly #bind: ((key: K) => LoadingOptions<K, V>['load']) | undefined;
+  readonly #l2: L2Store<V> | undefined;
+  readonly #bus: InvalidationBus | undefined;
+  readonly #onError: LoadingOptions<K, V>['onError'];
+  /** This cache's id on the bus, to ignore its own messages. */
+  readonly #origin: string;
+  #unsubscribe: (() => void) | undefined;
+  /** Tier writes in flight (for `flush`). */
+  readonly #pending = new Set<Promise<void>>();
+  /** Tier key → key, for non-string keys named by bus messages (rebuilt when it outgrows use). */
+  #byTierKey: Map<string, K> | undefined;
 
   #hits = 0;
   #misses = 0;
@@ -234,6 +304,11 @@ export class LoadingCache<K, V> {
   #staleHits = 0;
   #refreshes = 0;
   #loadTime = 0;
+  #l2Hits = 0;
+  #l2Misses = 0;
+  #l2Errors = 0;
+  #busErrors = 0;
+  #busMessages = 0;
 
   /**
    * Builds a loading cache; every option is validated here (a `TypeError` or `RangeError` naming
@@ -283,6 +358,26 @@ export class LoadingCache<K, V> {
         }),
     } as never);
     this.#clock = (o.clock as Clock | undefined) ?? systemClock;
+    if (o.l2 !== undefined) checkShape('l2', o.l2, ['get', 'set', 'delete', 'clear']);
+    if (o.bus !== undefined) checkShape('bus', o.bus, ['publish', 'subscribe']);
+    if (o.onError !== undefined && typeof o.onError !== 'function') {
+      typeError(option('onError'), 'a function', o.onError);
+    }
+    this.#l2 = o.l2 as L2Store<V> | undefined;
+    this.#bus = o.bus as InvalidationBus | undefined;
+    this.#onError = o.onError as LoadingOptions<K, V>['onError'];
+    this.#bind = (options as { [BIND_LOAD]?: (key: K) => LoadingOptions<K, V>['load'] })[BIND_LOAD];
+    this.#origin = Math.random().toString(36).slice(2, 12);
+    if (this.#bus !== undefined) {
+      this.#unsubscribe = this.#bus.subscribe({
+        message: (message) => this.#onMessage(message),
+        reconnected: () => {
+          // messages may have been lost while the subscription was down
+          this.#busMessages++;
+          this.#dropLocal(undefined);
+        },
+      });
+    }
   }
 
   /**
@@ -312,21 +407,21 @@ export class LoadingCache<K, V> {
       }
       if (now < entry.freshUntil) {
         this.#hits++;
-        if (now >= entry.refreshAt) this.#background(key, entry.value);
+        if (now >= entry.refreshAt) this.#background(key, entry.value, false);
         return Promise.resolve(entry.value as V);
       }
       if (now < entry.freshUntil + this.#swr) {
         this.#hits++;
         this.#staleHits++;
-        this.#background(key, entry.value);
+        this.#background(key, entry.value, true);
         return Promise.resolve(entry.value as V);
       }
       // past ttl and revalidation: wait for a load, falling back on the stale value if allowed
       this.#misses++;
-      return this.#wait(key, this.#start(key, entry.value), signal, entry);
+      return this.#wait(key, this.#start(key, entry.value, true), signal, entry);
     }
     this.#misses++;
-    return this.#wait(key, this.#start(key, undefined), signal, undefined);
+    return this.#wait(key, this.#start(key, undefined, true), signal, undefined);
   }
 
   /**
@@ -344,7 +439,8 @@ export class LoadingCache<K, V> {
   }
 
   /**
-   * Stores `value` as freshly loaded; a load in flight for `key` will not overwrite it.
+   * Stores `value` as freshly loaded; a load in flight for `key` will not overwrite it. With an
+   * `l2`, the value is written there too; with a `bus`, the other caches then drop their copy.
    *
    * @example
    * ```ts
@@ -353,7 +449,16 @@ export class LoadingCache<K, V> {
    */
   set(key: K, value: V): this {
     this.#loads.delete(key);
-    this.#store(key, value);
+    const ttl = this.#store(key, value, undefined);
+    if (this.#l2 !== undefined || this.#bus !== undefined) {
+      const tkey = this.#tierKeyOf(key);
+      if (tkey !== undefined) {
+        this.#tiers(this.#l2 && (() => this.#l2!.set(tkey, value, ttl)), 'set', tkey, {
+          origin: this.#origin,
+          keys: [tkey],
+        });
+      }
+    }
     return this;
   }
 
@@ -373,6 +478,15 @@ export class LoadingCache<K, V> {
       this.#loads.delete(key);
       load.controller.abort(new Error(`lrukit: key invalidated while loading`));
     }
+    if (this.#l2 !== undefined || this.#bus !== undefined) {
+      const tkey = this.#tierKeyOf(key);
+      if (tkey !== undefined) {
+        this.#tiers(this.#l2 && (() => this.#l2!.delete(tkey)), 'delete', tkey, {
+          origin: this.#origin,
+          keys: [tkey],
+        });
+      }
+    }
   }
 
   /**
@@ -388,7 +502,8 @@ export class LoadingCache<K, V> {
     const load = this.#loads.get(key);
     if (load !== undefined) return load.promise;
     this.#refreshes++;
-    return this.#start(key, this.peek(key)).promise;
+    // an explicit refresh asks the loader, not the shared tier
+    return this.#start(key, this.peek(key), false).promise;
   }
 
   /**
@@ -401,10 +516,47 @@ export class LoadingCache<K, V> {
    */
   clear(): void {
     this.#cache.clear();
+    this.#byTierKey?.clear();
     const loads = [...this.#loads.values()];
     this.#loads.clear();
     for (const load of loads)
       load.controller.abort(new Error('lrukit: cache cleared while loading'));
+    if (this.#l2 !== undefined || this.#bus !== undefined) {
+      this.#tiers(this.#l2 && (() => this.#l2!.clear()), 'clear', undefined, {
+        origin: this.#origin,
+        clear: true,
+      });
+    }
+  }
+
+  /**
+   * Resolves when every write to the shared tier and every bus message started so far has
+   * finished (it never rejects: failures went to `onError`). Useful before exiting, and in tests.
+   *
+   * @example
+   * ```ts
+   * users.invalidate('42');
+   * await users.flush(); // L2 no longer has '42' and the other processes have been told
+   * ```
+   */
+  async flush(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.all(this.#pending);
+  }
+
+  /**
+   * Leaves the bus (no more messages are received) after `flush()`. The cache keeps working
+   * locally; the Redis clients are yours to close.
+   *
+   * @example
+   * ```ts
+   * await users.close();
+   * await Promise.all([client.quit(), publisher.quit(), subscriber.quit()]);
+   * ```
+   */
+  async close(): Promise<void> {
+    await this.flush();
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
   }
 
   /** Stored entries (including remembered failures). */
@@ -436,15 +588,20 @@ export class LoadingCache<K, V> {
       deletes: inner.deletes,
       evictions: inner.evictions,
       expirations: inner.expirations,
+      l2Hits: this.#l2Hits,
+      l2Misses: this.#l2Misses,
+      l2Errors: this.#l2Errors,
+      busErrors: this.#busErrors,
+      busMessages: this.#busMessages,
     };
   }
 
   // ---- internals ----
 
-  #background(key: K, stale: V | undefined): void {
+  #background(key: K, stale: V | undefined, useL2: boolean): void {
     if (this.#loads.has(key)) return;
     this.#refreshes++;
-    const load = this.#start(key, stale);
+    const load = this.#start(key, stale, useL2);
     // nobody waits for a refresh: it gets the timeout itself
     if (this.#timeout !== Infinity) {
       const timer = setTimeout(() => {
@@ -459,16 +616,33 @@ export class LoadingCache<K, V> {
     }
   }
 
-  /** Returns the load in flight for `key`, or starts one. */
-  #start(key: K, stale: V | undefined): Load<V> {
+  /**
+   * Returns the load in flight for `key`, or starts one: from the shared tier first when
+   * `useL2` (and there is one), else from the loader.
+   */
+  #start(key: K, stale: V | undefined, useL2: boolean): Load<V> {
     const running = this.#loads.get(key);
     if (running !== undefined) return running;
     const controller = new AbortController();
     const started = this.#clock.now();
+    const loader = this.#bind === undefined ? this.#loader : this.#bind(key);
+    const context: LoadContext<V> = { signal: controller.signal, stale };
+    const load: Load<V> = {
+      promise: undefined as never,
+      controller,
+      waiters: 0,
+      pinned: false,
+      settled: false,
+      l2Ttl: undefined,
+    };
     // The bookkeeping runs in the chain, before any waiter sees the result: a `ttl` or
     // `shouldCache` function that throws fails the load with its own error, for every waiter.
     const promise = new Promise<V>((resolve) => {
-      resolve(this.#loader(key, { signal: controller.signal, stale }));
+      resolve(
+        useL2 && this.#l2 !== undefined
+          ? this.#readThrough(key, load, loader, context)
+          : loader(key, context),
+      );
     }).then(
       (value) => {
         load.settled = true;
@@ -476,8 +650,15 @@ export class LoadingCache<K, V> {
         this.#loadTime += this.#clock.now() - started;
         if (this.#loads.get(key) !== load) return value; // invalidated, set or cleared meanwhile
         this.#loads.delete(key);
-        if (this.#shouldCache === undefined || this.#shouldCache(value, key)) {
-          this.#store(key, value);
+        if (load.l2Ttl !== undefined) {
+          // from the shared tier: kept for its remaining ttl there, not written back
+          this.#store(key, value, load.l2Ttl);
+        } else if (this.#shouldCache === undefined || this.#shouldCache(value, key)) {
+          const ttl = this.#store(key, value, undefined);
+          const tkey = this.#l2 && this.#tierKeyOf(key);
+          if (tkey !== undefined) {
+            this.#tiers(() => this.#l2!.set(tkey, value, ttl), 'set', tkey, undefined);
+          }
         }
         return value;
       },
@@ -492,28 +673,40 @@ export class LoadingCache<K, V> {
         throw error;
       },
     );
-    const load: Load<V> = { promise, controller, waiters: 0, pinned: false, settled: false };
+    load.promise = promise;
     this.#loads.set(key, load);
+    if (this.#bus !== undefined && typeof key !== 'string') this.#index(key);
     // every load has a handler from birth: a failed background refresh is never unhandled
     promise.catch(ignore);
     return load;
   }
 
-  #store(key: K, value: V): void {
+  /**
+   * Stores a value in L1 and returns its fresh ttl. `l2Ttl`: the value came from the shared
+   * tier with this much freshness left, the most it may be kept fresh here.
+   */
+  #store(key: K, value: V, l2Ttl: number | undefined): number {
     const now = this.#clock.now();
-    let ttl = typeof this.#ttl === 'function' ? this.#ttl(value, key) : this.#ttl;
-    if (typeof ttl !== 'number' || !(ttl > 0)) {
-      rangeError('the result of option "ttl"', 'a positive number of ms or Infinity', ttl);
+    const full = typeof this.#ttl === 'function' ? this.#ttl(value, key) : this.#ttl;
+    if (typeof full !== 'number' || !(full > 0)) {
+      rangeError('the result of option "ttl"', 'a positive number of ms or Infinity', full);
     }
-    if (this.#jitter > 0 && ttl !== Infinity) ttl *= 1 - Math.random() * this.#jitter;
+    let ttl = full;
+    if (l2Ttl !== undefined) ttl = Math.min(l2Ttl, full);
+    else if (this.#jitter > 0 && ttl !== Infinity) ttl *= 1 - Math.random() * this.#jitter;
     const keep = ttl + Math.max(this.#swr, this.#sie);
-    const entry: Entry<V> = {
-      value,
-      failed: false,
-      freshUntil: now + ttl,
-      refreshAt: this.#refreshAhead < 1 ? now + ttl * this.#refreshAhead : Infinity,
-    };
+    const freshUntil = now + ttl;
+    // refresh-ahead starts at the same fraction of the full ttl as where the value was loaded
+    const refreshAt =
+      this.#refreshAhead >= 1
+        ? Infinity
+        : l2Ttl === undefined
+          ? now + ttl * this.#refreshAhead
+          : freshUntil - full * (1 - this.#refreshAhead);
+    const entry: Entry<V> = { value, failed: false, freshUntil, refreshAt };
     this.#cache.set(key, entry, { ttl: keep });
+    if (this.#bus !== undefined && typeof key !== 'string') this.#index(key);
+    return ttl;
   }
 
   /** A failed load: keep a stale value that may still be served, else remember the error. */
@@ -532,6 +725,137 @@ export class LoadingCache<K, V> {
         refreshAt: Infinity,
       };
       this.#cache.set(key, failed, { ttl: this.#errorTtl });
+    }
+  }
+
+  /** The shared tier's value for `key`, or the loader's when the tier misses or fails. */
+  #readThrough(
+    key: K,
+    load: Load<V>,
+    loader: LoadingOptions<K, V>['load'],
+    context: LoadContext<V>,
+  ): Promise<V> {
+    const tkey = this.#tierKeyOf(key);
+    if (tkey === undefined) return Promise.resolve(loader(key, context));
+    const fallback = (): V | PromiseLike<V> => {
+      // abandoned (every waiter left, or invalidated) while the tier was asked
+      if (context.signal.aborted) throw context.signal.reason;
+      return loader(key, context);
+    };
+    return new Promise<L2Entry<V> | undefined>((resolve) => resolve(this.#l2!.get(tkey))).then(
+      (hit) => {
+        if (hit !== undefined && hit !== null && hit.ttl > 0) {
+          this.#l2Hits++;
+          load.l2Ttl = hit.ttl;
+          return hit.value;
+        }
+        this.#l2Misses++;
+        return fallback();
+      },
+      (error: unknown) => {
+        this.#tierError(error, { tier: 'l2', operation: 'get', key: tkey });
+        return fallback();
+      },
+    );
+  }
+
+  /**
+   * Runs a tier write in the background (`write`, then the bus `message`, so that a cache told
+   * to drop its copy reads the new state from L2). Failures are counted and reported.
+   */
+  #tiers(
+    write: (() => Promise<void>) | undefined,
+    operation: 'set' | 'delete' | 'clear',
+    key: string | undefined,
+    message: InvalidationMessage | undefined,
+  ): void {
+    const bus = message === undefined ? undefined : this.#bus;
+    let done: Promise<void> = Promise.resolve();
+    if (write !== undefined) {
+      done = new Promise<void>((resolve) => resolve(write())).then(undefined, (error: unknown) =>
+        this.#tierError(error, { tier: 'l2', operation, key }),
+      );
+    }
+    if (bus !== undefined) {
+      done = done
+        .then(() => bus.publish(message!))
+        .then(undefined, (error: unknown) =>
+          this.#tierError(error, { tier: 'bus', operation: 'publish', key }),
+        );
+    }
+    this.#pending.add(done);
+    done.then(() => this.#pending.delete(done));
+  }
+
+  #tierError(error: unknown, context: TierErrorContext): void {
+    if (context.tier === 'l2') this.#l2Errors++;
+    else this.#busErrors++;
+    try {
+      this.#onError?.(error, context);
+    } catch {
+      // a throwing onError must not turn a tier failure into a caller's failure
+    }
+  }
+
+  /** The tier key of `key`, or `undefined` (reported) when it has none. */
+  #tierKeyOf(key: K): string | undefined {
+    try {
+      return tierKey(key);
+    } catch (error) {
+      this.#tierError(error, { tier: this.#l2 ? 'l2' : 'bus', operation: 'get' });
+      return undefined;
+    }
+  }
+
+  /** Remembers the tier key of a non-string key, so that bus messages can name it. */
+  #index(key: K): void {
+    let index = this.#byTierKey;
+    if (index === undefined) index = this.#byTierKey = new Map();
+    let tkey: string;
+    try {
+      tkey = tierKey(key);
+    } catch {
+      return;
+    }
+    index.set(tkey, key);
+    // stale entries (evicted keys) are dropped by rebuilding once the index outgrows the cache
+    if (index.size > 2 * (this.#cache.size + this.#loads.size) + 64) {
+      index.clear();
+      for (const k of this.#cache.keys()) index.set(tierKey(k), k);
+      for (const k of this.#loads.keys()) index.set(tierKey(k), k);
+    }
+  }
+
+  #onMessage(message: InvalidationMessage): void {
+    if (message === null || typeof message !== 'object' || message.origin === this.#origin) return;
+    if (message.clear === true) {
+      this.#busMessages++;
+      this.#dropLocal(undefined);
+      return;
+    }
+    if (!Array.isArray(message.keys)) return;
+    this.#busMessages++;
+    this.#dropLocal(message.keys);
+  }
+
+  /**
+   * Drops L1 copies (of `keys`, or all) because another cache changed them: no tier writes, no
+   * bus message; loads in flight are not aborted (their waiters still get a value), but their
+   * results are not stored.
+   */
+  #dropLocal(keys: readonly string[] | undefined): void {
+    if (keys === undefined) {
+      this.#cache.clear();
+      this.#loads.clear();
+      this.#byTierKey?.clear();
+      return;
+    }
+    for (const tkey of keys) {
+      if (typeof tkey !== 'string') continue;
+      const key = (this.#byTierKey?.get(tkey) ?? tkey) as K;
+      this.#byTierKey?.delete(tkey);
+      this.#cache.delete(key);
+      this.#loads.delete(key);
     }
   }
 

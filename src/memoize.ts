@@ -2,7 +2,7 @@
 
 import { typeError } from './errors.js';
 import { stableKey } from './key.js';
-import { LoadingCache, type LoadingOptions } from './loading-cache.js';
+import { BIND_LOAD, LoadingCache, type LoadingOptions } from './loading-cache.js';
 import type { CountBound, SizeBound } from './options.js';
 
 /**
@@ -82,16 +82,24 @@ export function memoize<F extends AnyFunction>(fn: F, options?: MemoizeOptions<F
   }
   const keyOf: (args: Parameters<F>) => string =
     keyOption === undefined ? (args) => stableKey(args, 'args') : (args) => keyOption(...args);
-  // the call whose arguments the loader needs: LoadingCache calls the loader synchronously
-  // from get() and refresh(), so this is set just around those calls
+  // the call whose arguments the loader needs: LoadingCache starts a load synchronously inside
+  // get() and refresh() (BIND_LOAD binds it then; with an l2 it runs later), so this is set
+  // just around those calls
   let current: { self: unknown; args: Parameters<F> } | undefined;
   const bounded = 'maxEntries' in rest || 'maxSize' in rest;
+  const invoke = (call: typeof current) => {
+    if (call === undefined) {
+      throw new Error('lrukit: a memoized cache loads only through the memoized function');
+    }
+    return fn.apply(call.self, call.args) as V | PromiseLike<V>;
+  };
   const cache = new LoadingCache<string, V>({
     ...(bounded ? {} : { maxEntries: 1_000 }),
     ...rest,
-    load: () => {
-      const call = current!;
-      return fn.apply(call.self, call.args) as V | PromiseLike<V>;
+    load: () => invoke(current),
+    [BIND_LOAD]: () => {
+      const call = current;
+      return () => invoke(call);
     },
   } as never);
 

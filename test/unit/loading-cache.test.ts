@@ -457,7 +457,26 @@ describe('LoadingCache: bad input', () => {
     ],
     [{ load, maxEntries: 0 }, RangeError, /option "maxEntries" must be a positive integer, got 0/],
     [{ load, maxEntries: 1, updateAgeOnGet: true }, TypeError, /unknown option "updateAgeOnGet"/],
-    [{ load, maxEntries: 1, l2: {} }, TypeError, /unknown option "l2"/],
+    [
+      { load, maxEntries: 1, l2: {} },
+      TypeError,
+      /option "l2" must be an object with methods get, set, delete, clear, got an object/,
+    ],
+    [
+      { load, maxEntries: 1, l2: 'redis://x' },
+      TypeError,
+      /option "l2" must be .*got "redis:\/\/x"/,
+    ],
+    [
+      { load, maxEntries: 1, bus: { publish() {} } },
+      TypeError,
+      /option "bus" must be an object with methods publish, subscribe/,
+    ],
+    [
+      { load, maxEntries: 1, onError: 'log' },
+      TypeError,
+      /option "onError" must be a function, got "log"/,
+    ],
   ])('refuses %o', (options, error, message) => {
     expect(() => new LoadingCache(options as never)).toThrow(error);
     expect(() => new LoadingCache(options as never)).toThrow(message);

@@ -1,0 +1,125 @@
+/**
+ * The contracts between a `LoadingCache` and an optional shared second tier (`l2`) and
+ * invalidation bus (`bus`). `lrukit/redis` implements both over Redis; any other store can too.
+ * Type-only: nothing here ends up in a bundle.
+ */
+
+/**
+ * A value read from a second tier, with how long it stays fresh there.
+ *
+ * @example
+ * ```ts
+ * const hit: L2Entry<User> = { value: user, ttl: 42_000 }; // fresh in L2 for 42 s more
+ * ```
+ */
+export interface L2Entry<V> {
+  readonly value: V;
+  /** Remaining freshness in ms (`Infinity`: no expiry). The L1 copy is kept no longer than this. */
+  readonly ttl: number;
+}
+
+/**
+ * A shared second tier (L2) behind each process's in-memory cache. Keys are strings (a
+ * `LoadingCache` passes a non-string key through `stableKey`).
+ *
+ * Every method must settle in bounded time (a store over the network bounds each call by a
+ * timeout); a rejection is a tier failure: the cache counts it, reports it to `onError` and
+ * carries on without the tier — it never reaches a caller of `get`.
+ *
+ * @example
+ * ```ts
+ * // an in-process L2, e.g. for tests
+ * const data = new Map<string, unknown>();
+ * const l2: L2Store<unknown> = {
+ *   get: async (key) => (data.has(key) ? { value: data.get(key), ttl: Infinity } : undefined),
+ *   set: async (key, value) => void data.set(key, value),
+ *   delete: async (key) => void data.delete(key),
+ *   clear: async () => data.clear(),
+ * };
+ * ```
+ */
+export interface L2Store<V> {
+  /** The value under `key` and its remaining ttl, or `undefined` when absent or expired. */
+  get(key: string): Promise<L2Entry<V> | undefined>;
+  /**
+   * Stores `value` for `ttl` ms (`Infinity`: no expiry). Rejects, storing nothing, when the
+   * value cannot be serialized.
+   */
+  set(key: string, value: V, ttl: number): Promise<void>;
+  /** Removes `key`. */
+  delete(key: string): Promise<void>;
+  /** Removes every key of this store (its own prefix only). */
+  clear(): Promise<void>;
+}
+
+/**
+ * What travels on an invalidation bus: keys (never values), or "clear everything", with the
+ * id of the cache that sent it so that it ignores its own messages.
+ *
+ * @example
+ * ```ts
+ * const message: InvalidationMessage = { origin: 'a1b2c3', keys: ['user:42'] };
+ * ```
+ */
+export interface InvalidationMessage {
+  /** The sending cache's random id. */
+  readonly origin: string;
+  /** Keys whose L1 copies must be dropped. */
+  readonly keys?: readonly string[];
+  /** `true`: drop every L1 entry. */
+  readonly clear?: boolean;
+}
+
+/**
+ * What a cache listens for on a bus.
+ *
+ * @example
+ * ```ts
+ * const listener: BusListener = {
+ *   message: (m) => console.log('invalidate', m.keys),
+ *   reconnected: () => console.log('messages may have been lost'),
+ * };
+ * ```
+ */
+export interface BusListener {
+  /** A message from any cache on the bus (including this one's own). */
+  message(message: InvalidationMessage): void;
+  /** The bus lost its subscription and has it again: messages may have been lost meanwhile. */
+  reconnected(): void;
+}
+
+/**
+ * A publish/subscribe channel over which caches in different processes tell each other which
+ * keys to drop. At-most-once: a message may be lost (the bus then calls `reconnected` when it
+ * knows it may have missed some).
+ *
+ * @example
+ * ```ts
+ * const unsubscribe = bus.subscribe({ message: (m) => drop(m.keys), reconnected: () => dropAll() });
+ * await bus.publish({ origin: myId, keys: ['42'] });
+ * ```
+ */
+export interface InvalidationBus {
+  /** Sends `message` to every subscriber. May reject (a tier failure: counted and reported). */
+  publish(message: InvalidationMessage): Promise<void>;
+  /** Starts delivering messages to `listener`; returns the function that stops it. */
+  subscribe(listener: BusListener): () => void;
+}
+
+/**
+ * Where a tier failure happened, as passed to `onError`.
+ *
+ * @example
+ * ```ts
+ * const onError = (error: unknown, { tier, operation, key }: TierErrorContext) =>
+ *   log.warn({ err: error, tier, operation, key }, 'cache tier failure');
+ * ```
+ */
+export interface TierErrorContext {
+  /** `'l2'` (the shared store) or `'bus'` (the invalidation bus). */
+  readonly tier: 'l2' | 'bus';
+  /** The failed call: `get`, `set`, `delete`, `clear` on the store; `publish` on the bus. */
+  readonly operation: 'get' | 'set' | 'delete' | 'clear' | 'publish';
+  /** The key (as sent to the tier), when the call had one. */
+  readonly key?: string;
+}
