@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', testing: 'src/testing.ts' },
+  entry: { index: 'src/index.ts', testing: 'src/testing.ts', redis: 'src/redis.ts' },
   format: ['esm', 'cjs'],
   target: 'es2022',
   platform: 'neutral',

@@ -2,12 +2,20 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { playwright } from '@vitest/browser-playwright';
 import { transform } from 'esbuild';
-import { defineConfig, type Plugin, type TestProjectInlineConfiguration } from 'vitest/config';
+import {
+  configDefaults,
+  defineConfig,
+  type Plugin,
+  type TestProjectInlineConfiguration,
+} from 'vitest/config';
 import { chromiumArgs, chromiumPath } from './scripts/chromium.mjs';
+import { haveRedis } from './scripts/redis-server.mjs';
 
-// Two projects, one run: `node` (every test, as always) and `browser` (the platform-neutral tests
-// in real headless Chromium: Debian's /usr/bin/chromium, or CHROMIUM_PATH). Without Chromium the
-// browser project is skipped with a loud notice; in CI (CI=true) it stays in, so the run fails.
+// Three projects, one run: `node` (every test but Redis's, as always), `browser` (the
+// platform-neutral tests in real headless Chromium: Debian's /usr/bin/chromium, or CHROMIUM_PATH)
+// and `redis` (lrukit/redis against real redis-server processes that each test file starts on
+// free loopback ports). Without Chromium or redis-server that project is skipped with a loud
+// notice; in CI (CI=true) it stays in, so the run fails.
 const chromium = chromiumPath;
 const haveChromium = existsSync(chromium);
 const inCi = process.env.CI === 'true' || process.env.CI === '1';
@@ -44,6 +52,20 @@ const browserProject: TestProjectInlineConfiguration = {
       }),
       instances: [{ browser: 'chromium' }],
     },
+  },
+};
+
+// One file at a time (each starts its own servers; the timeout tests measure elapsed time, so
+// they run after the node files rather than beside them on a 2-core machine).
+const redisProject: TestProjectInlineConfiguration = {
+  extends: true,
+  test: {
+    name: 'redis',
+    include: ['test/redis/**/*.test.ts'],
+    environment: 'node',
+    pool: 'forks',
+    setupFiles: ['test/setup.ts'],
+    fileParallelism: false,
   },
 };
 
@@ -99,13 +121,33 @@ if (!haveChromium && !globals[noticeKey]) {
     ].join('\n'),
   );
 }
+const redisNoticeKey = Symbol.for('lrukit.redis-notice');
+if (!haveRedis && !globals[redisNoticeKey]) {
+  globals[redisNoticeKey] = true;
+  const line = '!'.repeat(78);
+  console.warn(
+    [
+      '',
+      line,
+      inCi
+        ? `!!! REDIS TESTS CANNOT RUN: no redis-server on PATH (CI=${process.env.CI}).`
+        : '!!! REDIS TESTS SKIPPED: no redis-server on PATH.',
+      inCi
+        ? '!!! In CI a missing redis-server is a failure: the redis project stays in and fails.'
+        : '!!! lrukit/redis is not tested. Install it: apt-get install redis-server (7.x).',
+      line,
+      '',
+    ].join('\n'),
+  );
+}
 
 export default defineConfig({
-  // inherited by both projects (each has `extends: true`)
+  // inherited by every project (each has `extends: true`)
   plugins: [lowerDecorators],
   resolve: {
     alias: {
       'lrukit/testing': fileURLToPath(new URL('./src/testing.ts', import.meta.url)),
+      'lrukit/redis': fileURLToPath(new URL('./src/redis.ts', import.meta.url)),
       lrukit: fileURLToPath(new URL('./src/index.ts', import.meta.url)),
     },
   },
@@ -116,6 +158,7 @@ export default defineConfig({
         test: {
           name: 'node',
           include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, 'test/redis/**'],
           setupFiles: ['test/setup.ts'],
           typecheck: { enabled: true, include: ['test/types/**/*.test-d.ts'] },
           // leak tests need a real gc(); vitest forwards this to the worker processes
@@ -124,6 +167,7 @@ export default defineConfig({
         },
       },
       ...(haveChromium || inCi ? [browserProject] : []),
+      ...(haveRedis || inCi ? [redisProject] : []),
     ],
   },
 });

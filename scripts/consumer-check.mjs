@@ -43,17 +43,26 @@ try {
     const timed = new LruCache({ maxEntries: 2, ttl: 10, clock });
     timed.set('x', 1); clock.advance(10);
     const double = memoize(async (n) => n * 2);
-    double(21).then((v) => console.log([...cache.keys()].join(','), timed.has('x'), v, typeof cached, stableKey([1])));
+    // lrukit/redis loads without ioredis (an optional peer, not installed here): a stand-in
+    // client that is down makes the store refuse at once
+    const fn = () => Promise.resolve(null);
+    const down = { status: 'end', get: fn, set: fn, pipeline: fn, unlink: fn, scan: fn };
+    const redisCheck = redisStore({ client: down, prefix: 'p:' }).get('k').catch((e) =>
+      e instanceof TierUnavailableError && typeof redisBus === 'function' ? e.code : String(e),
+    );
+    Promise.all([double(21), redisCheck]).then(([v, code]) =>
+      console.log([...cache.keys()].join(','), timed.has('x'), v, typeof cached, stableKey([1]), code),
+    );
   `;
   writeFileSync(
     join(app, 'esm.mjs'),
-    `import { LruCache, memoize, cached, stableKey } from 'lrukit';\nimport { ManualClock } from 'lrukit/testing';\n${use}`,
+    `import { LruCache, memoize, cached, stableKey } from 'lrukit';\nimport { ManualClock } from 'lrukit/testing';\nimport { redisBus, redisStore, TierUnavailableError } from 'lrukit/redis';\n${use}`,
   );
   writeFileSync(
     join(app, 'cjs.cjs'),
-    `const { LruCache, memoize, cached, stableKey } = require('lrukit');\nconst { ManualClock } = require('lrukit/testing');\n${use}`,
+    `const { LruCache, memoize, cached, stableKey } = require('lrukit');\nconst { ManualClock } = require('lrukit/testing');\nconst { redisBus, redisStore, TierUnavailableError } = require('lrukit/redis');\n${use}`,
   );
-  const expected = 'c,b false 42 function [1]';
+  const expected = 'c,b false 42 function [1] ERR_LRUKIT_TIER_UNAVAILABLE';
   for (const file of ['esm.mjs', 'cjs.cjs']) {
     check(`node ${file}`, () => {
       const out = run(process.execPath, [file], app).trim();
@@ -66,6 +75,13 @@ try {
     join(app, 'consumer.ts'),
     `import { LruCache, LoadingCache, memoize, type EvictionReason } from 'lrukit';
 import { ManualClock } from 'lrukit/testing';
+import { type L2Store, type RedisClientLike, redisBus, redisStore, SerializationError } from 'lrukit/redis';
+declare const client: RedisClientLike, subscriber: RedisClientLike;
+const l2: L2Store<{ id: string }> = redisStore<{ id: string }>({ client, prefix: 'users:' });
+const bus = redisBus({ publisher: client, subscriber, channel: 'users' });
+const serializeCode: 'ERR_LRUKIT_SERIALIZE' = new SerializationError('x').code;
+// @ts-expect-error: prefix is required
+redisStore({ client });
 const cache = new LruCache<string, number>({ maxEntries: 10, clock: new ManualClock() });
 const n: number | undefined = cache.get('a');
 const reason: EvictionReason = 'evict';
@@ -75,7 +91,7 @@ const m = memoize(async (q: string) => q.length);
 const r: Promise<number> = m('x');
 // @ts-expect-error: an unbounded cache is refused by the types
 new LruCache<string, number>({ ttl: 5 });
-export { n, reason, p, r };
+export { n, reason, p, r, l2, bus, serializeCode };
 `,
   );
   for (const [module, resolution] of [

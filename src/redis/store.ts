@@ -1,0 +1,214 @@
+/**
+ * `redisStore`: an `L2Store` over Redis (standalone or Cluster). Each key lives at
+ * `prefix + key` with Redis's own expiry; `get` reads value and remaining ttl in one round trip;
+ * `clear` walks the prefix with SCAN (never KEYS) and unlinks in batches.
+ */
+
+import { checkOptionsObject, describeValue, option, rangeError, typeError } from '../errors.js';
+import type { L2Entry, L2Store } from '../tiers.js';
+import {
+  bounded,
+  checkClient,
+  checkCommandTimeout,
+  type RedisClientLike,
+  TierUnavailableError,
+} from './client.js';
+import { jsonSerializer, SerializationError, type Serializer } from './serializer.js';
+
+/**
+ * Options of {@link redisStore}.
+ *
+ * @example
+ * ```ts
+ * const options: RedisStoreOptions<User> = { client: new Redis(url), prefix: 'users:', commandTimeout: 200 };
+ * ```
+ */
+export interface RedisStoreOptions<V> {
+  /** An ioredis `Redis` or `Cluster` (or any client of the same shape). Not closed by the store. */
+  client: RedisClientLike;
+  /**
+   * Prepended to every key (`'users:'` stores key `42` at `users:42`); required and non-empty,
+   * since `clear()` deletes every key that starts with it.
+   */
+  prefix: string;
+  /** How values become strings and back; default {@link jsonSerializer}. */
+  serializer?: Serializer<V>;
+  /**
+   * Most ms to wait for each Redis command (a positive finite number; default 250). For
+   * `clear()` it bounds each SCAN and UNLINK call, not the whole walk.
+   */
+  commandTimeout?: number;
+}
+
+const KNOWN = new Set(['client', 'prefix', 'serializer', 'commandTimeout']);
+const STORE_METHODS = ['get', 'set', 'pipeline', 'unlink', 'scan'] as const;
+/** Keys asked of SCAN per call (a hint; Redis may return more or fewer). */
+const SCAN_COUNT = 500;
+
+/** Escapes SCAN MATCH's glob characters, so the prefix matches only itself. */
+const escapeGlob = (text: string): string => text.replace(/[*?[\]\\]/g, '\\$&');
+
+function checkString(name: string, value: unknown): string {
+  if (typeof value !== 'string') typeError(option(name), 'a non-empty string', value);
+  if (value === '') rangeError(option(name), 'a non-empty string', value);
+  return value;
+}
+
+function checkSerializer<V>(value: unknown): Serializer<V> {
+  if (value === undefined) return jsonSerializer;
+  const s = value as Partial<Serializer<V>> | null;
+  if (
+    typeof s !== 'object' ||
+    s === null ||
+    typeof s.serialize !== 'function' ||
+    typeof s.deserialize !== 'function'
+  ) {
+    typeError(option('serializer'), 'an object with serialize and deserialize functions', value);
+  }
+  return s as Serializer<V>;
+}
+
+/**
+ * A shared second tier over Redis for a `LoadingCache` (its `l2` option). Values go through
+ * `serializer` (JSON by default, refusing what JSON would corrupt); each key is stored at
+ * `prefix + key` with a Redis expiry equal to the ttl. Every command is bounded by
+ * `commandTimeout` and refused at once while the client is disconnected, so a slow or absent
+ * Redis costs each call at most that long. The store never closes the client.
+ *
+ * @example
+ * ```ts
+ * import Redis from 'ioredis';
+ * import { LoadingCache } from 'lrukit';
+ * import { redisStore } from 'lrukit/redis';
+ *
+ * const l2 = redisStore<User>({ client: new Redis(process.env.REDIS_URL!), prefix: 'users:' });
+ * const users = new LoadingCache<string, User>({ load: fetchUser, maxEntries: 10_000, ttl: 60_000, l2 });
+ * ```
+ */
+export function redisStore<V>(options: RedisStoreOptions<V>): L2Store<V> {
+  const o = checkOptionsObject('redisStore options', options, KNOWN);
+  if (o === undefined) typeError('redisStore options', 'an object', options);
+  checkClient('client', o.client, STORE_METHODS);
+  const client = o.client as RedisClientLike;
+  const prefix = checkString('prefix', o.prefix);
+  const serializer = checkSerializer<V>(o.serializer);
+  const timeout = checkCommandTimeout(o.commandTimeout);
+  if (client.isCluster === true && typeof client.nodes !== 'function') {
+    typeError(option('client'), 'a Cluster with nodes()', client);
+  }
+
+  // ioredis prepends its own keyPrefix option to every key, except in SCAN's MATCH pattern and
+  // in the keys SCAN returns: the pattern needs it, and the keys lose it before UNLINK.
+  const keyPrefix = typeof client.options?.keyPrefix === 'string' ? client.options.keyPrefix : '';
+  const pattern = `${escapeGlob(keyPrefix + prefix)}*`;
+
+  const send = <T>(on: RedisClientLike, command: string, fn: () => PromiseLike<T>) =>
+    bounded(on, timeout, command, fn);
+
+  function serialize(key: string, value: V): string {
+    let text: unknown;
+    try {
+      text = serializer.serialize(value);
+    } catch (error) {
+      if (error instanceof SerializationError) throw error;
+      throw new SerializationError(
+        `lrukit: the serializer refused the value for key ${JSON.stringify(key)}: ${String(error)}`,
+        { cause: error },
+      );
+    }
+    if (typeof text !== 'string') {
+      throw new SerializationError(
+        `lrukit: serializer.serialize must return a string, got ${describeValue(text)}`,
+      );
+    }
+    return text;
+  }
+
+  function deserialize(redisKey: string, text: string): V {
+    try {
+      return serializer.deserialize(text);
+    } catch (error) {
+      throw new SerializationError(
+        `lrukit: the value at ${JSON.stringify(redisKey)} could not be deserialized: ${String(error)}`,
+        { cause: error },
+      );
+    }
+  }
+
+  /** Deletes `keys` (as the client names them): one UNLINK, or one per key in a Cluster. */
+  async function unlink(keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
+    if (client.isCluster !== true) {
+      await send(client, 'UNLINK', () => client.unlink(...keys));
+      return;
+    }
+    await Promise.all(keys.map((key) => send(client, 'UNLINK', () => client.unlink(key))));
+  }
+
+  /** SCANs `node` for this store's keys, unlinking each batch as it comes. */
+  async function clearNode(node: RedisClientLike): Promise<void> {
+    let cursor = '0';
+    do {
+      const [next, keys] = await send(node, 'SCAN', () =>
+        node.scan(cursor, 'MATCH', pattern, 'COUNT', SCAN_COUNT),
+      );
+      await unlink(keyPrefix === '' ? keys : keys.map((key) => key.slice(keyPrefix.length)));
+      cursor = next;
+    } while (cursor !== '0');
+  }
+
+  return {
+    async get(key: string): Promise<L2Entry<V> | undefined> {
+      if (typeof key !== 'string') typeError('redisStore get() key', 'a string', key);
+      const redisKey = prefix + key;
+      // one round trip; one key, so one slot in a Cluster
+      const replies = await send(client, 'GET+PTTL', () =>
+        client.pipeline().get(redisKey).pttl(redisKey).exec(),
+      );
+      if (replies?.length !== 2) {
+        throw new Error(`lrukit: Redis pipeline GET+PTTL returned ${describeValue(replies)}`);
+      }
+      const [[getError, text], [pttlError, pttl]] = replies as [
+        [Error | null, unknown],
+        [Error | null, unknown],
+      ];
+      if (getError) throw getError;
+      if (pttlError) throw pttlError;
+      // PTTL: -2 absent (e.g. expired between the two commands), -1 no expiry, else ms left
+      if (typeof text !== 'string' || typeof pttl !== 'number' || pttl === -2 || pttl === 0) {
+        return undefined;
+      }
+      return { value: deserialize(redisKey, text), ttl: pttl === -1 ? Infinity : pttl };
+    },
+
+    async set(key: string, value: V, ttl: number): Promise<void> {
+      if (typeof key !== 'string') typeError('redisStore set() key', 'a string', key);
+      if (typeof ttl !== 'number')
+        typeError('redisStore set() ttl', 'a positive number of ms or Infinity', ttl);
+      if (!(ttl > 0))
+        rangeError('redisStore set() ttl', 'a positive number of ms or Infinity', ttl);
+      const text = serialize(key, value);
+      const redisKey = prefix + key;
+      if (ttl === Infinity) {
+        await send(client, 'SET', () => client.set(redisKey, text));
+      } else {
+        // whole ms, at least 1; capped where Redis's expiry arithmetic would overflow
+        const ms = Math.min(Math.max(1, Math.ceil(ttl)), Number.MAX_SAFE_INTEGER);
+        await send(client, 'SET', () => client.set(redisKey, text, 'PX', ms));
+      }
+    },
+
+    async delete(key: string): Promise<void> {
+      if (typeof key !== 'string') typeError('redisStore delete() key', 'a string', key);
+      await unlink([prefix + key]);
+    },
+
+    async clear(): Promise<void> {
+      if (client.isCluster !== true) return clearNode(client);
+      // before it is ready a Cluster may not know its masters yet: refuse rather than clear none
+      if (client.status !== 'ready') throw new TierUnavailableError(client.status, 'SCAN');
+      // every master holds its own slots' keys; SCAN each (replicas only hold copies)
+      for (const node of client.nodes!('master')) await clearNode(node);
+    },
+  };
+}

@@ -1,0 +1,164 @@
+// redisStore and redisBus over a three-master Redis Cluster: keys spread over slots (so over
+// masters), clear() SCANs every master and deletes key by key, and pub/sub crosses nodes.
+import type { Cluster } from 'ioredis';
+import { type BusListener, type InvalidationMessage, redisBus, redisStore } from 'lrukit/redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RedisCluster, startCluster } from '../../scripts/redis-server.mjs';
+import { closeClients, clusterClient, ready, until } from './helpers.js';
+
+// A cluster client makes a few round trips before it is ready: generous limits for a loaded CI box.
+const SLOW = 20_000;
+
+let cluster: RedisCluster;
+let client: Cluster;
+
+beforeAll(async () => {
+  cluster = await startCluster();
+  client = clusterClient(cluster.nodes);
+  await ready(client, SLOW);
+}, 40_000);
+
+afterAll(async () => {
+  closeClients();
+  await cluster?.stop();
+});
+
+/** How many keys matching `pattern` each master holds. */
+async function keysPerMaster(pattern: string): Promise<number[]> {
+  const counts: number[] = [];
+  for (const node of client.nodes('master')) {
+    let cursor = '0';
+    let count = 0;
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1_000);
+      count += keys.length;
+      cursor = next;
+    } while (cursor !== '0');
+    counts.push(count);
+  }
+  return counts;
+}
+
+describe('redisStore on a Cluster', () => {
+  it(
+    'sets and gets keys in many slots, with their remaining ttl',
+    async () => {
+      const l2 = redisStore<{ n: number }>({ client, prefix: 'c1:' });
+      for (let i = 0; i < 60; i++) await l2.set(`k${i}`, { n: i }, i % 2 ? 60_000 : Infinity);
+      const perMaster = await keysPerMaster('c1:*');
+      expect(perMaster).toHaveLength(3);
+      expect(perMaster.reduce((a, b) => a + b)).toBe(60);
+      expect(perMaster.filter((n) => n > 0).length).toBeGreaterThanOrEqual(2);
+
+      for (let i = 0; i < 60; i++) {
+        const entry = await l2.get(`k${i}`);
+        expect(entry?.value).toEqual({ n: i });
+        if (i % 2) expect(entry?.ttl).toBeGreaterThan(59_000);
+        else expect(entry?.ttl).toBe(Infinity);
+      }
+      await l2.delete('k1');
+      expect(await l2.get('k1')).toBeUndefined();
+      expect(await l2.get('missing')).toBeUndefined();
+    },
+    SLOW,
+  );
+
+  it(
+    'clear() empties its prefix on every master and leaves other keys',
+    async () => {
+      const a = redisStore({ client, prefix: 'c2:' });
+      const b = redisStore({ client, prefix: 'c3:' });
+      for (let i = 0; i < 120; i++) {
+        await a.set(`k${i}`, i, 60_000);
+        await b.set(`k${i}`, i, 60_000);
+        await client.set(`c2-foreign-${i}`, 'x');
+      }
+      expect((await keysPerMaster('c2:*')).filter((n) => n > 0).length).toBeGreaterThanOrEqual(2);
+
+      await a.clear();
+
+      expect(await keysPerMaster('c2:*')).toEqual([0, 0, 0]);
+      expect((await keysPerMaster('c3:*')).reduce((x, y) => x + y)).toBe(120);
+      expect((await keysPerMaster('c2-foreign-*')).reduce((x, y) => x + y)).toBe(120);
+      expect((await b.get('k7'))?.value).toBe(7);
+    },
+    SLOW,
+  );
+});
+
+describe('redisBus on a Cluster', () => {
+  it(
+    'delivers messages between two processes over the cluster',
+    async () => {
+      const processes = [0, 1].map(() => {
+        const publisher = clusterClient(cluster.nodes);
+        const subscriber = clusterClient(cluster.nodes);
+        return { publisher, subscriber, bus: redisBus({ publisher, subscriber, channel: 'cl' }) };
+      });
+      await Promise.all(
+        processes.flatMap((p) => [ready(p.publisher, SLOW), ready(p.subscriber, SLOW)]),
+      );
+      const heard: InvalidationMessage[][] = [[], []];
+      processes.forEach((p, i) => {
+        const listener: BusListener = { message: (m) => heard[i]!.push(m), reconnected: () => {} };
+        p.bus.subscribe(listener);
+      });
+      // subscribed when a probe from each side reaches the other
+      await until(async () => {
+        await processes[0]!.bus.publish({ origin: 'probe', keys: ['p'] });
+        await processes[1]!.bus.publish({ origin: 'probe', keys: ['p'] });
+        expect(heard[0]!.length).toBeGreaterThan(0);
+        expect(heard[1]!.length).toBeGreaterThan(0);
+      }, SLOW);
+
+      await processes[0]!.bus.publish({ origin: 'p0', keys: ['user:1'] });
+      await processes[1]!.bus.publish({ origin: 'p1', clear: true });
+      for (const messages of heard) {
+        await until(() => {
+          // sent to different nodes, relayed over the cluster bus: order across senders may vary
+          const real = messages.filter((m) => m.origin !== 'probe');
+          expect(real).toHaveLength(2);
+          expect(real).toEqual(
+            expect.arrayContaining([
+              { origin: 'p0', keys: ['user:1'] },
+              { origin: 'p1', clear: true },
+            ]),
+          );
+        }, SLOW);
+      }
+    },
+    3 * SLOW,
+  );
+
+  // ioredis's Cluster reports its own state like Redis does ('close', 'reconnecting', 'ready'):
+  // after the whole cluster went down and came back, the bus re-subscribes and tells listeners.
+  it(
+    'calls reconnected() after the whole cluster restarts, and delivers again',
+    async () => {
+      const publisher = clusterClient(cluster.nodes);
+      const subscriber = clusterClient(cluster.nodes);
+      await Promise.all([ready(publisher, SLOW), ready(subscriber, SLOW)]);
+      const bus = redisBus({ publisher, subscriber, channel: 'cl-restart' });
+      const messages: InvalidationMessage[] = [];
+      let reconnects = 0;
+      bus.subscribe({ message: (m) => messages.push(m), reconnected: () => reconnects++ });
+      await until(async () => {
+        await bus.publish({ origin: 'probe', keys: ['p'] });
+        expect(messages.length).toBeGreaterThan(0);
+      }, SLOW);
+      expect(reconnects).toBe(0);
+
+      await cluster.restart();
+
+      await until(() => expect(reconnects).toBe(1), SLOW);
+      await ready(publisher, SLOW);
+      messages.length = 0;
+      await until(async () => {
+        await bus.publish({ origin: 'after', keys: ['k'] });
+        expect(messages.some((m) => m.origin === 'after')).toBe(true);
+      }, SLOW);
+      expect(reconnects).toBe(1);
+    },
+    4 * SLOW,
+  );
+});

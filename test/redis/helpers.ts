@@ -1,0 +1,63 @@
+// Shared by the test/redis files: ioredis clients that are always closed, and waiting for a
+// condition (never a fixed sleep).
+import { Cluster, type ClusterNode, Redis, type RedisOptions } from 'ioredis';
+import { expect, vi } from 'vitest';
+
+const opened = new Set<Redis | Cluster>();
+const ignore = (): void => {};
+
+/** Fast reconnects, one retry per command: tests want failures quickly, not queued for long. */
+const testOptions: RedisOptions = { retryStrategy: () => 20, maxRetriesPerRequest: 1 };
+
+/** A Redis client on `url`, closed by `closeClients()`; connection errors are expected here. */
+export function redisClient(url: string, options: RedisOptions = {}): Redis {
+  const client = new Redis(url, { ...testOptions, ...options });
+  client.on('error', ignore);
+  opened.add(client);
+  return client;
+}
+
+/** A Cluster client over `nodes`, closed by `closeClients()`. */
+export function clusterClient(nodes: ReadonlyArray<ClusterNode>): Cluster {
+  const client = new Cluster([...nodes], {
+    clusterRetryStrategy: () => 20,
+    redisOptions: { maxRetriesPerRequest: 1 },
+  });
+  client.on('error', ignore);
+  client.on('node error', ignore);
+  opened.add(client);
+  return client;
+}
+
+/** Resolves once `client` is ready (or fails the test after `timeout` ms). */
+export async function ready(client: Redis | Cluster, timeout = 5_000): Promise<void> {
+  await until(() => expect(client.status).toBe('ready'), timeout);
+}
+
+/** Disconnects every client opened here (no reconnect timer is left behind). */
+export function closeClients(): void {
+  for (const client of opened) client.disconnect();
+  opened.clear();
+}
+
+/** Retries `check` (throwing or rejecting means "not yet") until it passes, for at most `timeout` ms. */
+export function until<T>(check: () => T | Promise<T>, timeout = 5_000): Promise<T> {
+  return vi.waitFor(check, { timeout, interval: 10 });
+}
+
+/** Milliseconds `promise` took to settle, and how it settled. */
+export async function timed(
+  promise: Promise<unknown>,
+): Promise<{ ms: number; error: unknown; settled: 'resolved' | 'rejected' }> {
+  const start = performance.now();
+  try {
+    await promise;
+    return { ms: performance.now() - start, error: undefined, settled: 'resolved' };
+  } catch (error) {
+    return { ms: performance.now() - start, error, settled: 'rejected' };
+  }
+}
+
+/** How many real timers (Node `Timeout`s) are running. */
+export const runningTimers = (): number =>
+  process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
