@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { ADAPTERS, adapter, FLOOR, LRUKIT, PEERS } from './adapters.mjs';
 import { barChart } from './chart.mjs';
 import { MEMO_VARIANTS, memoVariant } from './memoize.mjs';
-import { bytes, count, mdTable, mops, ms, textTable, times } from './table.mjs';
+import { LATENCY_CASES, percentile, THROUGHPUT_SETUPS } from './redis.mjs';
+import { bytes, count, mdTable, median, mops, ms, textTable, times } from './table.mjs';
 import { evaluateTargets, fastestPeer, verdict } from './targets.mjs';
 import { SIZES, TTL_MS, WORKLOADS, ZIPF_EXPONENT } from './workloads.mjs';
 
@@ -123,6 +124,7 @@ export function buildSections(results, { smoke = false } = {}) {
   }
 
   sections.push(...memoizeSections(results.memoize));
+  sections.push(...redisSections(results.redis));
 
   if (results.memory && Object.keys(results.memory).length) {
     const m = results.memory;
@@ -314,6 +316,151 @@ function memoizeSections(memo) {
           times(r.median / co['p-memoize']?.median),
         ]),
       level: 3,
+    });
+  }
+  return out;
+}
+
+/** µs with a precision that suits the magnitude. */
+const us = (v) =>
+  !Number.isFinite(v) ? '—' : v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : count(v);
+const percent = (f) => (Number.isFinite(f) ? `${(f * 100).toFixed(1)} %` : '—');
+/** A large ratio, e.g. `270×`; `—` when unknown. */
+const bigTimes = (r) => (!Number.isFinite(r) ? '—' : r < 10 ? times(r) : `${count(r)}×`);
+
+/**
+ * The "Redis tier" tables: latency of one `get` at each tier, then throughput and backend loads
+ * of processes with and without a shared Redis (bench/redis.mjs).
+ */
+function redisSections(redis) {
+  if (!redis) return [];
+  const out = [];
+  const lat = redis.latency;
+  const samples = lat?.samples ?? {};
+  if (Object.keys(samples).length) {
+    const med = (id) => (samples[id]?.length ? percentile(samples[id], 50) : NaN);
+    const l2Cost = med('l2MissLoader') - med('loader');
+    out.push({
+      title: 'Redis tier: latency of one get, µs',
+      intro: [
+        `A \`LoadingCache\` with \`l2: redisStore({ client, prefix, commandTimeout: 500 })\` (ioredis ${lat.ioredisVersion}, redis-server ${lat.redisVersion} on loopback, ` +
+          'started for the run), each `await cache.get(key)` timed alone, one call at a time; samples of every fresh process pooled. ' +
+          `The loader simulates a backend call of about ${lat.loaderMs} ms (\`setTimeout(…, ${lat.loaderMs})\`, no CPU; the last row is its own cost).`,
+        'Every sample is the case it claims, checked against `stats` (hits, misses, l2Hits, l2Misses, l2Errors) and the count of loader calls: ' +
+          'L1 hits repeat keys held in L1; every L2 hit is a distinct key present in Redis and absent from L1 (one GET+PTTL round trip); ' +
+          'every miss is a distinct new key, with no L2 or absent from Redis.',
+        'The L2-hit row and the first bare GET are round trips back to back; the other rows follow a millisecond in which this process ' +
+          'and Redis sat idle (waiting for the simulated backend), which changes what a round trip costs on a virtual machine ' +
+          '(waking an idle CPU) and under load from other work: compare the two bare GET rows.',
+        Number.isFinite(l2Cost)
+          ? `An L2 miss costs ${us(l2Cost)} µs more than a miss with no L2 (L2 miss → loader minus the loader row, medians): ` +
+            `the round trip to Redis before the loader (a bare GET after idling: ${us(med('redisGetIdle'))} µs), and sending the ` +
+            "loaded value's SET to Redis, which happens before the caller gets the value."
+          : '',
+      ]
+        .filter(Boolean)
+        .join('\n\n'),
+      header: ['get', 'median µs', 'p99 µs', 'samples', 'median ÷ L1 hit'],
+      rows: LATENCY_CASES.filter((c) => samples[c.id]?.length).map((c) => [
+        c.name,
+        us(med(c.id)),
+        us(percentile(samples[c.id], 99)),
+        count(samples[c.id].length),
+        bigTimes(med(c.id) / med('l1Hit')),
+      ]),
+    });
+  }
+
+  const runs = redis.throughput ?? {};
+  const setups = THROUGHPUT_SETUPS.filter((s) => runs[s.id]?.length);
+  if (setups.length) {
+    const all = setups.flatMap((s) => runs[s.id]);
+    const any = all[0];
+    const every = any.processes[0].traceEvery;
+    // the same work for every setup: each process's first `n` gets (setups that get more done
+    // in the same time also warm up further, so whole-run ratios would favour them)
+    const shortest = Math.min(...all.flatMap((r) => r.processes.map((p) => p.trace.length)));
+    const n = Math.floor(shortest / 2) * 2 * every;
+    const loadsAt = (p, gets) => (gets === 0 ? 0 : p.trace[gets / every - 1]);
+    /** Backend loads per 1,000 gets over gets `from`..`to` of every process of run `r`. */
+    const perThousand = (r, from, to) =>
+      n === 0
+        ? NaN
+        : (r.processes.reduce((a, p) => a + loadsAt(p, to) - loadsAt(p, from), 0) /
+            (r.processes.length * (to - from))) *
+          1000;
+    /** The median over runs of `fn(run)`. */
+    const over = (id, fn) => median(runs[id].map(fn));
+    const sum = (r, k) => r.processes.reduce((a, p) => a + p[k], 0);
+    const first = (id) => over(id, (r) => perThousand(r, 0, n));
+    const late = (id) => over(id, (r) => perThousand(r, n / 2, n));
+    const fewer = (a, b) =>
+      Number.isFinite(a / b) ? `${(a / b).toFixed(1)}× fewer` : 'unknown factor';
+    const compare =
+      runs['two-local'] && runs['two-shared'] && n > 0
+        ? `For the same work (each process's first ${count(n)} gets), the backend saw ${first('two-shared').toFixed(0)} loads per 1,000 gets ` +
+          `with two processes sharing Redis against ${first('two-local').toFixed(0)} with two processes on their own (${fewer(first('two-local'), first('two-shared'))}); ` +
+          `over the second half of that work, as Redis fills, ${late('two-shared').toFixed(0)} against ${late('two-local').toFixed(0)} (${fewer(late('two-local'), late('two-shared'))}). ` +
+          'Without Redis the loads stay at the L1 miss ratio however long the processes run; with it they fall towards one load per key per ttl for the whole fleet.'
+        : '';
+    const timeouts = all.reduce((a, r) => a + sum(r, 'l2Timeouts'), 0);
+    const slower =
+      runs['two-local'] &&
+      runs['two-shared'] &&
+      over('two-shared', (r) => sum(r, 'opsPerSec')) <
+        over('two-local', (r) => sum(r, 'opsPerSec'));
+    out.push({
+      title: 'Redis tier: two processes sharing one Redis',
+      intro: [
+        `Each process: a \`LoadingCache\` with \`maxEntries: ${count(any.maxEntries)}\` (its L1) and \`ttl: ${count(any.ttl / 1000)} s\`, ` +
+          `driven by ${any.concurrency} loops of \`await cache.get(key)\` (${any.concurrency} gets outstanding) for ${any.durationMs / 1000} s, ` +
+          `from a cold cache and an empty Redis, over one fixed-seed Zipf stream (exponent ${any.exponent} over ${count(any.keys)} keys) that each ` +
+          'process reads from its own offset: the same popular keys, in a different order. ' +
+          `The loader is the simulated backend (about ${any.loaderMs} ms, no CPU); "backend loads" counts its calls. ` +
+          'With Redis: `l2: redisStore(…)` and `bus: redisBus(…)` as in the guide, one redis-server for both processes. ' +
+          `Medians of ${runs[setups[0].id].length} run(s), each in fresh processes.`,
+        compare,
+        timeouts > 0
+          ? `${count(timeouts)} Redis call(s) over all runs got no answer within \`commandTimeout\` (250 ms) while the machine was busy; ` +
+            'the caches went on without Redis for them (a GET that timed out went to the loader), as they would in production.'
+          : '',
+        slower
+          ? 'gets/s is lower with Redis on this machine: each L1 miss costs Redis client CPU (the CPU column, of one core per process), ' +
+            'and the processes share the cores with redis-server.'
+          : '',
+      ]
+        .filter(Boolean)
+        .join('\n\n'),
+      header: [
+        'setup',
+        'gets/s, total',
+        'gets/s per process',
+        'L1 hit ratio',
+        'L2 hits',
+        'backend loads',
+        `loads per 1,000 gets, first ${count(n)}`,
+        `loads per 1,000 gets, ${count(n / 2)}–${count(n)}`,
+        'CPU per process',
+      ],
+      rows: setups.map((s) => {
+        const perPeer = (fn) =>
+          runs[s.id][0].processes.map((_, i) => over(s.id, (r) => fn(r.processes[i])));
+        return [
+          s.name,
+          count(over(s.id, (r) => sum(r, 'opsPerSec'))),
+          perPeer((p) => p.opsPerSec)
+            .map(count)
+            .join(' / '),
+          percent(over(s.id, (r) => sum(r, 'hits') / sum(r, 'ops'))),
+          s.redis ? count(over(s.id, (r) => sum(r, 'l2Hits'))) : '—',
+          count(over(s.id, (r) => sum(r, 'loaderCalls'))),
+          n > 0 ? first(s.id).toFixed(0) : '—',
+          n > 0 ? late(s.id).toFixed(0) : '—',
+          perPeer((p) => p.cpu)
+            .map((c) => `${(c * 100).toFixed(0)} %`)
+            .join(' / '),
+        ];
+      }),
     });
   }
   return out;

@@ -7,10 +7,11 @@
  *   node bench/run.mjs                    full run (about 4 minutes on 2 cores)
  *
  * Traces come from ../shared/traces beside the repository; without them the hit-ratio section is
- * skipped with a warning, or fails when CI is set.
+ * skipped with a warning, or fails when CI is set. The same goes for the Redis tier section and
+ * redis-server: each of its child processes starts its own server on a free loopback port.
  *   node bench/run.mjs --smoke            tiny sizes, one repetition, checks every adapter; exits 1 on any error (CI)
  *   node bench/run.mjs --only=get-int,zipf,memory     some workloads / sections (speed, memoize, memoize-hit,
- *                                                     memoize-coalesce, memory, construct, size, hit-ratio)
+ *                                                     memoize-coalesce, redis, memory, construct, size, hit-ratio)
  *   node bench/run.mjs --libs=lrukit,lru-cache        some libraries
  *   node bench/run.mjs --rounds=3 --reps=7 --no-write   more samples: rounds of fresh processes × repetitions in each
  *
@@ -25,6 +26,13 @@ import { ADAPTERS, adapter, LRU_CACHE, LRUKIT } from './adapters.mjs';
 import { ensureBuilt, snapshotDist } from './build.mjs';
 import { runChild } from './child.mjs';
 import { MEMO_TESTS, MEMO_VARIANTS } from './memoize.mjs';
+import {
+  haveRedis,
+  percentile,
+  REDIS_CHILD_LIMIT_MS,
+  snapshotRedisEntry,
+  THROUGHPUT_SETUPS,
+} from './redis.mjs';
 import { buildSections, machineInfo, renderText, versions, writeDocs } from './report.mjs';
 import { measureSizes } from './size.mjs';
 import { summarize } from './table.mjs';
@@ -37,6 +45,7 @@ const SECTIONS = [
   'speed',
   'memoize',
   ...MEMO_TESTS.map((t) => t.id),
+  'redis',
   'memory',
   'construct',
   'size',
@@ -114,6 +123,7 @@ const settings = opts.smoke
       constructRuns: 5,
     };
 
+const inCi = process.env.CI === 'true' || process.env.CI === '1';
 const started = performance.now();
 const loadBefore = os.loadavg()[0];
 const errors = [];
@@ -251,6 +261,67 @@ for (const [test, byVariant] of Object.entries(memoSamples)) {
   }
 }
 
+// ---- Redis tier: latency per get at each tier, then processes sharing one Redis ----
+// lrukit only (--libs without lrukit leaves it out); every child starts and stops its own
+// redis-server. In rounds like speed: latency samples are pooled, throughput runs kept apart.
+const redisWanted = wanted('redis') && (!opts.libs || opts.libs.includes(LRUKIT));
+if (redisWanted && !haveRedis) {
+  const why = 'redis: redis-server is not on PATH';
+  if (inCi) {
+    errors.push(`${why} (with CI set, the Redis tier section must run)`);
+    log(`  ERROR ${why}`);
+  } else {
+    const bar = `bench: WARNING ${'*'.repeat(64)}`;
+    log(`${bar}\nbench: WARNING ${why}: the Redis tier section is SKIPPED`);
+    log(`bench: WARNING (install redis-server to measure it; with CI set this fails)\n${bar}`);
+  }
+} else if (redisWanted) {
+  const entry = await attempt('redis: dist/redis.js', () => snapshotRedisEntry(ROOT, snapshot.dir));
+  if (entry) process.env.LRUKIT_BENCH_REDIS_ENTRY = entry;
+  const redis = { latency: { samples: {} }, throughput: {} };
+  const timeoutMs = REDIS_CHILD_LIMIT_MS + 30_000;
+  const us = (v) => (v < 10 ? v.toFixed(2) : Math.round(v).toLocaleString('en-US'));
+  for (let round = 1; round <= settings.rounds && entry; round++) {
+    if (settings.rounds > 1) log(`-- redis, round ${round} of ${settings.rounds}`);
+    const r = await attempt('redis / latency', () =>
+      runChild('redis.mjs', { test: 'latency', smoke: opts.smoke }, { timeoutMs }),
+    );
+    if (r) {
+      const { samples, ...about } = r;
+      Object.assign(redis.latency, about);
+      for (const [id, list] of Object.entries(samples)) {
+        redis.latency.samples[id] = [...(redis.latency.samples[id] ?? []), ...list];
+      }
+      const m = (id) => us(percentile(samples[id], 50));
+      log(
+        `${'redis-latency'.padEnd(16)} L1 hit ${m('l1Hit')} µs, L2 hit ${m('l2Hit')} µs, loader ${m('loader')} µs, L2 miss → loader ${m('l2MissLoader')} µs (medians)`,
+      );
+    }
+    for (const setup of THROUGHPUT_SETUPS) {
+      const t = await attempt(`redis / ${setup.id}`, () =>
+        runChild(
+          'redis.mjs',
+          { test: 'throughput', setup: setup.id, smoke: opts.smoke },
+          { timeoutMs },
+        ),
+      );
+      if (!t) continue;
+      redis.throughput[setup.id] = [...(redis.throughput[setup.id] ?? []), t];
+      const sum = (k) => t.processes.reduce((a, p) => a + p[k], 0);
+      const each = t.processes.map((p) => Math.round(p.opsPerSec).toLocaleString('en-US'));
+      log(
+        `${`redis ${setup.id}`.padEnd(16)} ${Math.round(sum('opsPerSec')).toLocaleString('en-US').padStart(8)} gets/s (${each.join(' + ')}), ` +
+          `L1 hits ${((sum('hits') / sum('ops')) * 100).toFixed(1)} %, L2 hits ${sum('l2Hits').toLocaleString('en-US')}, ` +
+          `backend loads ${sum('loaderCalls').toLocaleString('en-US')}` +
+          (sum('l2Timeouts') ? `, Redis timeouts ${sum('l2Timeouts')}` : ''),
+      );
+    }
+  }
+  if (Object.keys(redis.latency.samples).length || Object.keys(redis.throughput).length) {
+    results.redis = redis;
+  }
+}
+
 // ---- memory: one process per library, with and without ttl ----
 if (wanted('memory')) {
   for (const a of libs) {
@@ -309,7 +380,7 @@ if (wanted('size')) {
 // ---- trace hit ratios through lrukit ----
 if (wanted('hit-ratio') && !existsSync(TRACES)) {
   const why = `hit-ratio: no traces at ${TRACES}`;
-  if (process.env.CI === 'true' || process.env.CI === '1') errors.push(why);
+  if (inCi) errors.push(why);
   else log(`bench: WARNING ${why}: hit ratios skipped`);
 } else if (wanted('hit-ratio')) {
   results.hitRatio = await attempt('hit-ratio', () =>
