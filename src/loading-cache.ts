@@ -376,6 +376,7 @@ export class LoadingCache<K, V> {
           this.#busMessages++;
           this.#dropLocal(undefined);
         },
+        error: (error) => this.#tierError(error, { tier: 'bus', operation: 'subscribe' }),
       });
     }
   }

@@ -86,6 +86,8 @@ export interface BusListener {
   message(message: InvalidationMessage): void;
   /** The bus lost its subscription and has it again: messages may have been lost meanwhile. */
   reconnected(): void;
+  /** Subscribing failed (the bus tries again when it reconnects); a tier failure to report. */
+  error?(error: unknown): void;
 }
 
 /**
@@ -118,8 +120,8 @@ export interface InvalidationBus {
 export interface TierErrorContext {
   /** `'l2'` (the shared store) or `'bus'` (the invalidation bus). */
   readonly tier: 'l2' | 'bus';
-  /** The failed call: `get`, `set`, `delete`, `clear` on the store; `publish` on the bus. */
-  readonly operation: 'get' | 'set' | 'delete' | 'clear' | 'publish';
+  /** The failed call: `get`, `set`, `delete`, `clear` on the store; `publish`, `subscribe` on the bus. */
+  readonly operation: 'get' | 'set' | 'delete' | 'clear' | 'publish' | 'subscribe';
   /** The key (as sent to the tier), when the call had one. */
   readonly key?: string;
 }

@@ -166,15 +166,18 @@ export function redisBus(options: RedisBusOptions): InvalidationBus {
   /** SUBSCRIBEs; with `notify`, calls every listener's `reconnected()` once it has settled. */
   const subscribeNow = (notify: boolean): void => {
     const current = generation;
-    const settled = (ok: boolean) => {
+    const settled = (error: unknown) => {
       if (current !== generation) return;
-      // a failed SUBSCRIBE is retried on the next reconnect
-      if (!ok) lost = true;
+      // a failed SUBSCRIBE is reported, and retried on the next reconnect
+      if (error !== undefined) {
+        lost = true;
+        dispatch(listeners(), (l) => l.error?.(error));
+      }
       if (notify) dispatch(listeners(), (l) => l.reconnected());
     };
     bounded(subscriber, timeout, 'SUBSCRIBE', () => subscriber.subscribe(channel)).then(
-      () => settled(true),
-      () => settled(false),
+      () => settled(undefined),
+      (error: unknown) => settled(error ?? new Error('lrukit: SUBSCRIBE failed')),
     );
   };
 

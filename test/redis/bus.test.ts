@@ -284,3 +284,23 @@ describe('reconnect', () => {
     expect(later.reconnects).toBe(0);
   });
 });
+
+describe('a failed SUBSCRIBE', () => {
+  it('is reported to the listeners (a LoadingCache counts it and passes it to onError)', async () => {
+    const refused = new Error('NOPERM this user has no permissions to access the channel');
+    const publisher = redisClient(server.url);
+    const subscriber = redisClient(server.url);
+    await Promise.all([ready(publisher), ready(subscriber)]);
+    // the real client, but its SUBSCRIBE is refused as Redis ACLs would refuse it
+    subscriber.subscribe = (() => Promise.reject(refused)) as typeof subscriber.subscribe;
+    const bus = redisBus({ publisher, subscriber, channel: 'acl' });
+    const errors: unknown[] = [];
+    const unsubscribe = bus.subscribe({
+      message: () => {},
+      reconnected: () => {},
+      error: (error) => errors.push(error),
+    });
+    await until(() => expect(errors).toEqual([refused]));
+    unsubscribe();
+  });
+});

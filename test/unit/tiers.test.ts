@@ -357,6 +357,26 @@ describe('LoadingCache tiers fail open', () => {
     expect(errors.map(([, c]) => `${c.tier}:${c.operation}`)).toEqual(['l2:delete', 'bus:publish']);
   });
 
+  it('a failed bus subscription is counted and reported', () => {
+    const errors: Array<[unknown, TierErrorContext]> = [];
+    const refused = new Error('NOPERM');
+    const bus: InvalidationBus = {
+      publish: async () => {},
+      subscribe: (listener) => {
+        listener.error?.(refused);
+        return () => {};
+      },
+    };
+    const cache = new LoadingCache<string, number>({
+      load: async () => 1,
+      maxEntries: 5,
+      bus,
+      onError: (error, context) => errors.push([error, context]),
+    });
+    expect(cache.stats.busErrors).toBe(1);
+    expect(errors).toEqual([[refused, { tier: 'bus', operation: 'subscribe' }]]);
+  });
+
   it('a store that throws synchronously and a throwing onError do not reach callers', async () => {
     const clock = new ManualClock();
     const l2: L2Store<number> = {
