@@ -1,7 +1,13 @@
 /**
- * lrukit at work: a cache in front of a slow "search service", showing hits, evictions and expiry.
- * Run with `npm start`.
+ * basic: an `LruCache` in front of a slow "search backend", showing hits, evictions and expiry
+ * on the real clock (the one place in the examples that waits: 350 ms, to let a ttl run out).
+ *
+ * Shows: `get`/`set` cache-aside, `maxEntries` and LRU eviction, a default `ttl`, `keys()` in
+ * recency order, `expiresIn`, `has`, `prune()`, `stats` and `onEvict` reasons.
+ *
+ * Run: node --import tsx examples/basic.ts   (all examples: node scripts/run-examples.mjs)
  */
+import assert from 'node:assert/strict';
 import { type EvictionReason, LruCache } from 'lrukit';
 
 const evictions: Record<EvictionReason, number> = {
@@ -53,15 +59,29 @@ const line = (label: string) => {
   );
 };
 
-console.log('lrukit demo: 100-entry LRU with a 300 ms ttl in front of a search backend\n');
+console.log('lrukit: a 100-entry LRU with a 300 ms ttl in front of a search backend\n');
 for (const q of queries(5_000, 42)) search(q);
 line('5,000 skewed queries');
+// every miss went to the backend, and only misses did; the bound held; the popular head hit
+assert.equal(backendCalls, results.stats.misses);
+assert.equal(results.size, 100);
+assert.ok(evictions.evict > 0);
+assert.ok(results.stats.hitRatio > 0.9, `hit ratio ${results.stats.hitRatio}`);
 
-console.log(`\nmost recently used: ${[...results.keys()].slice(0, 5).join(', ')}`);
-console.log(`"query 1" expires in ${results.expiresIn('query 1')?.toFixed(0)} ms`);
+const recent = [...results.keys()];
+console.log(`\nmost recently used: ${recent.slice(0, 5).join(', ')}`);
+assert.equal(recent[0], 'query 2'); // the last query asked
+const left = results.expiresIn('query 1');
+console.log(`"query 1" expires in ${left?.toFixed(0)} ms`);
+assert.ok(left !== undefined && left > 0 && left <= 300);
 
 await new Promise((resolve) => setTimeout(resolve, 350));
 console.log(`\n... 350 ms later, "query 1" cached: ${results.has('query 1')}`);
-console.log(`prune() removed ${results.prune()} expired entries`);
+assert.equal(results.has('query 1'), false);
+const pruned = results.prune();
+console.log(`prune() removed ${pruned} expired entries`);
+assert.equal(results.size, 0); // every entry had expired: nothing was read meanwhile
 for (const q of queries(5_000, 7)) search(q);
 line('5,000 more, after expiry');
+assert.equal(backendCalls, results.stats.misses);
+assert.ok(evictions.expire >= 100);
