@@ -64,8 +64,12 @@ export interface LruCacheStats {
 export interface LruCacheEntry<V> {
   /** The stored value (a missing `value` loads as `undefined`). */
   value: V;
-  /** Ms of life left when dumped; absent for entries that never expire. */
-  ttl?: number;
+  /**
+   * Ms of life left when dumped. Absent: the loading cache's default ttl applies. `null`: never
+   * expires (a dump writes it for such entries of a cache whose default ttl is finite, so that
+   * `load` does not give them that default).
+   */
+  ttl?: number | null;
   /** The entry's size, for caches with `maxSize`. */
   size?: number;
 }
@@ -486,7 +490,8 @@ export class LruCache<K, V> implements Iterable<[K, V]> {
 
   /**
    * A JSON-friendly snapshot of the fresh entries, least recently used first, each with the ttl
-   * it has left (absent when it never expires) and, with `maxSize`, its size. Feed it to `load`
+   * it has left (absent when it never expires, or `null` when the cache's default ttl is finite)
+   * and, with `maxSize`, its size. Feed it to `load`
    * (in this process or another) to restart warm.
    *
    * @example
@@ -506,6 +511,8 @@ export class LruCache<K, V> implements Iterable<[K, V]> {
         const left = expiresAt[slot]! - now;
         if (left <= 0) continue;
         entry.ttl = left;
+      } else if (this.#ttl !== Infinity) {
+        entry.ttl = null; // never, not "the default"
       }
       if (this.#sizes !== undefined) entry.size = this.#sizes[slot]!;
       out.push([this.#keys[slot] as K, entry]);
@@ -545,7 +552,11 @@ export class LruCache<K, V> implements Iterable<[K, V]> {
       const entry = checkOptionsObject(name, item[1], ENTRY_KNOWN);
       if (entry === undefined) typeError(name, 'a [key, { value, ttl?, size? }] pair', item);
       ttls[i] =
-        entry.ttl === undefined ? this.#ttl : checkPositive(`${name} "ttl"`, entry.ttl, false);
+        entry.ttl === undefined
+          ? this.#ttl
+          : entry.ttl === null
+            ? Infinity
+            : checkPositive(`${name} "ttl"`, entry.ttl, false);
       // a size is checked even where it is ignored: a malformed snapshot is refused whole
       const size = entry.size === undefined ? undefined : checkSize(`${name} "size"`, entry.size);
       if (sized) sizes[i] = size ?? this.#measure(entry.value as V, item[0] as K);

@@ -1,5 +1,6 @@
 // One regression test per bug fixed in the core, named after what broke.
 import { LruCache } from 'lrukit';
+import { ManualClock } from 'lrukit/testing';
 import { describe, expect, it } from 'vitest';
 
 describe('regressions', () => {
@@ -25,5 +26,25 @@ describe('regressions', () => {
       TypeError,
     );
     expect(cache.size).toBe(0);
+  });
+});
+
+describe('dump/load keeps "never expires" in a cache with a default ttl', () => {
+  it('an entry set with ttl: Infinity comes back never expiring, through JSON', () => {
+    const clock = new ManualClock();
+    const cache = new LruCache<string, number>({ maxEntries: 10, ttl: 100, clock });
+    cache.set('forever', 1, { ttl: Infinity });
+    cache.set('default', 2);
+    const snapshot = JSON.parse(JSON.stringify(cache.dump()));
+    expect(snapshot).toEqual([
+      ['forever', { value: 1, ttl: null }],
+      ['default', { value: 2, ttl: 100 }],
+    ]);
+    const copy = new LruCache<string, number>({ maxEntries: 10, ttl: 100, clock });
+    copy.load(snapshot);
+    clock.advance(1_000);
+    expect(copy.get('forever')).toBe(1);
+    expect(copy.get('default')).toBeUndefined();
+    expect(copy.expiresIn('forever')).toBe(Infinity);
   });
 });

@@ -684,7 +684,7 @@ describe('LruCache: dump and load', () => {
     cache.get('a');
     const json = JSON.stringify(cache.dump());
     expect(JSON.parse(json)).toEqual([
-      ['b', { value: { n: 2 }, size: 2 }],
+      ['b', { value: { n: 2 }, ttl: null, size: 2 }], // never, not the default
       ['a', { value: { n: 1 }, ttl: 600, size: 1 }],
     ]);
 
