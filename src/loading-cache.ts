@@ -156,7 +156,7 @@ export interface LoadingCacheStats {
   readonly loadTime: number;
   /** Entries stored (loaded or `set`). */
   readonly sets: number;
-  /** Entries removed by `invalidate`. */
+  /** Entries removed by `invalidate` (or by another cache's message on the bus). */
   readonly deletes: number;
   /** Entries removed to make room. */
   readonly evictions: number;
@@ -320,6 +320,12 @@ export class LoadingCache<K, V> {
    * ```
    */
   constructor(options: LoadingCacheOptions<K, V>) {
+    if (typeof options === 'object' && options !== null && 'updateAgeOnGet' in options) {
+      throw new TypeError(
+        'lrukit: option "updateAgeOnGet" is not supported by LoadingCache: freshness counts from ' +
+          'the load, and a read cannot make data younger (refreshAhead keeps hot keys fresh)',
+      );
+    }
     const o = checkOptionsObject('LoadingCache options', options, KNOWN);
     if (o === undefined) typeError('LoadingCache options', 'an object', options);
     if (typeof o.load !== 'function') typeError(option('load'), 'a function', o.load);
