@@ -100,44 +100,44 @@ const lowerDecorators: Plugin = {
   },
 };
 
-// Vitest evaluates this file more than once per run (once per project): say it once.
-const noticeKey = Symbol.for('lrukit.chromium-notice');
+// Vitest evaluates this file more than once per run (once per project): say each notice once.
 const globals = globalThis as Record<symbol, unknown>;
-if (!haveChromium && !globals[noticeKey]) {
-  globals[noticeKey] = true;
+/** A loud notice that a suite cannot run: skipped by hand, a failure in CI. */
+function missing(id: string, what: string, skipped: string, install: string): void {
+  const key = Symbol.for(`lrukit.${id}-notice`);
+  if (globals[key]) return;
+  globals[key] = true;
   const line = '!'.repeat(78);
+  const suite = `${id.toUpperCase()} TESTS`;
   console.warn(
     [
       '',
       line,
       inCi
-        ? `!!! BROWSER TESTS CANNOT RUN: no Chromium at ${chromium} (CI=${process.env.CI}).`
-        : `!!! BROWSER TESTS SKIPPED: no Chromium at ${chromium}.`,
+        ? `!!! ${suite} CANNOT RUN: ${what} (CI=${process.env.CI}).`
+        : `!!! ${suite} SKIPPED: ${what}.`,
       inCi
-        ? '!!! In CI a missing Chromium is a failure: the browser project stays in and fails.'
-        : '!!! Only the node project runs. Install it (apt-get install chromium) or set CHROMIUM_PATH.',
+        ? `!!! In CI this is a failure: the ${id} project stays in and fails.`
+        : `!!! ${skipped} ${install}`,
       line,
       '',
     ].join('\n'),
   );
 }
-const redisNoticeKey = Symbol.for('lrukit.redis-notice');
-if (!haveRedis && !globals[redisNoticeKey]) {
-  globals[redisNoticeKey] = true;
-  const line = '!'.repeat(78);
-  console.warn(
-    [
-      '',
-      line,
-      inCi
-        ? `!!! REDIS TESTS CANNOT RUN: no redis-server on PATH (CI=${process.env.CI}).`
-        : '!!! REDIS TESTS SKIPPED: no redis-server on PATH.',
-      inCi
-        ? '!!! In CI a missing redis-server is a failure: the redis project stays in and fails.'
-        : '!!! lrukit/redis is not tested. Install it: apt-get install redis-server (7.x).',
-      line,
-      '',
-    ].join('\n'),
+if (!haveChromium) {
+  missing(
+    'browser',
+    `no Chromium at ${chromium}`,
+    'Only the node project runs.',
+    'Install it (apt-get install chromium) or set CHROMIUM_PATH.',
+  );
+}
+if (!haveRedis) {
+  missing(
+    'redis',
+    'no redis-server on PATH',
+    'lrukit/redis is not tested.',
+    'Install it: apt-get install redis-server (7.x).',
   );
 }
 
