@@ -144,7 +144,7 @@ export interface LoadingCacheStats {
   readonly misses: number;
   /** `hits / (hits + misses)`, 0 before the first `get`. */
   readonly hitRatio: number;
-  /** Loads that succeeded. */
+  /** Loader calls that succeeded (a value found in the shared tier counts in `l2Hits`). */
   readonly loads: number;
   /** Loads that failed. */
   readonly loadErrors: number;
@@ -152,7 +152,7 @@ export interface LoadingCacheStats {
   readonly staleHits: number;
   /** Background refreshes started (refresh-ahead, stale-while-revalidate, `refresh()`). */
   readonly refreshes: number;
-  /** Total ms spent in loads that settled, on the cache's clock. */
+  /** Total ms spent in loads that settled (shared-tier reads included), on the cache's clock. */
   readonly loadTime: number;
   /** Entries stored (loaded or `set`). */
   readonly sets: number;
@@ -572,6 +572,20 @@ export class LoadingCache<K, V> {
   }
 
   /**
+   * The sum of the stored values' sizes (by `sizeOf`; remembered failures count 0); 0 without
+   * `maxSize`.
+   *
+   * @example
+   * ```ts
+   * const pages = new LoadingCache<string, string>({ load, maxSize: 4 << 20, sizeOf: (s) => s.length });
+   * pages.totalSize; // bytes held, at most 4 MiB
+   * ```
+   */
+  get totalSize(): number {
+    return this.#cache.totalSize;
+  }
+
+  /**
    * Counters since the cache was built.
    *
    * @example
@@ -653,7 +667,7 @@ export class LoadingCache<K, V> {
     }).then(
       (value) => {
         load.settled = true;
-        this.#loadCount++;
+        if (load.l2Ttl === undefined) this.#loadCount++; // from the loader, not the shared tier
         this.#loadTime += this.#clock.now() - started;
         if (this.#loads.get(key) !== load) return value; // invalidated, set or cleared meanwhile
         this.#loads.delete(key);

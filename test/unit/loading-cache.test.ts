@@ -456,7 +456,11 @@ describe('LoadingCache: bad input', () => {
       /unknown option "staleWhileRevalidat"/,
     ],
     [{ load, maxEntries: 0 }, RangeError, /option "maxEntries" must be a positive integer, got 0/],
-    [{ load, maxEntries: 1, updateAgeOnGet: true }, TypeError, /option "updateAgeOnGet" is not supported by LoadingCache/],
+    [
+      { load, maxEntries: 1, updateAgeOnGet: true },
+      TypeError,
+      /option "updateAgeOnGet" is not supported by LoadingCache/,
+    ],
     [
       { load, maxEntries: 1, l2: {} },
       TypeError,

@@ -105,7 +105,7 @@ describe('LoadingCache with l2: the read path', () => {
     expect(store.data.get('q')?.value).toBe('q@a#1');
     expect(await b.cache.get('q')).toBe('q@a#1');
     expect(b.load).not.toHaveBeenCalled();
-    expect(b.cache.stats).toMatchObject({ l2Hits: 1, l2Misses: 0, loads: 1, misses: 1 });
+    expect(b.cache.stats).toMatchObject({ l2Hits: 1, l2Misses: 0, loads: 0, misses: 1 });
     expect(a.cache.stats).toMatchObject({ l2Hits: 0, l2Misses: 1 });
     // now an L1 hit: the store is not asked again
     store.calls.length = 0;
@@ -146,6 +146,21 @@ describe('LoadingCache with l2: the read path', () => {
     await cache.get('q'); // past own ttl: asks L2 again (still there) rather than serving stale
     expect(store.calls.filter((c) => c === 'get q')).toHaveLength(2);
     expect(load).not.toHaveBeenCalled();
+  });
+
+  it('totalSize is the sum of the stored values’ sizes', async () => {
+    const cache = new LoadingCache<string, string>({
+      load: async (key) => key.repeat(3),
+      maxSize: 10,
+      sizeOf: (value) => value.length,
+    });
+    expect(cache.totalSize).toBe(0);
+    await cache.get('ab');
+    await cache.get('c');
+    expect(cache.totalSize).toBe(9);
+    await cache.get('dd'); // 6 more: the oldest goes
+    expect(cache.totalSize).toBe(9);
+    expect(cache.peek('ab')).toBeUndefined();
   });
 
   it('shouldCache false: the value goes to neither tier', async () => {
