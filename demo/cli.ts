@@ -10,8 +10,9 @@ import { DEFAULT_CACHE } from './server.js';
 export const USAGE = `Usage: npm start -- [options]        (or: node --import tsx demo/main.ts [options])
 
 A search service over a generated corpus of 40,000 documents, its results cached by lrukit.
-Serves GET / (live stats page), GET /search?q=… (JSON, header X-Cache: hit|stale|miss|off)
-and GET /stats (JSON) on 127.0.0.1.
+Serves GET / (live stats page), GET /search?q=… (JSON, header X-Cache: hit|stale|miss|off),
+DELETE /search?q=… (drops that query's cached result; with --redis in every process) and
+GET /stats (JSON) on 127.0.0.1.
 
 Options:
   --port N            port to listen on (default 8080; 0 = any free port)
@@ -38,6 +39,7 @@ Two processes sharing one cache through Redis (a query cached by one is a hit in
 for the other; see "redis" in /stats):
   npm start -- --port 8080 --redis redis://127.0.0.1:6379
   npm start -- --port 8081 --redis redis://127.0.0.1:6379
+  curl -X DELETE 'http://127.0.0.1:8080/search?q=mon'   dropped in both processes
 `;
 
 /**

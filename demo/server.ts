@@ -143,6 +143,8 @@ type CacheState = 'hit' | 'stale' | 'miss' | 'off';
 /** The routes, and the methods each accepts. */
 const ROUTES = new Set(['/', '/search', '/stats', '/favicon.ico']);
 const ALLOWED = 'GET, HEAD';
+/** /search also takes DELETE: drop that query's cached result (everywhere, with --redis). */
+const SEARCH_ALLOWED = 'GET, HEAD, DELETE';
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 /**
@@ -280,12 +282,19 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   ): Promise<void> => {
     if (!ROUTES.has(path))
       throw new HttpError(404, `no such route: ${path.slice(0, 100)} (try /, /search?q=…, /stats)`);
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      throw new HttpError(405, `${req.method} is not allowed on ${path}; use GET`, {
-        allow: ALLOWED,
-      });
+    const invalidating = req.method === 'DELETE' && path === '/search';
+    if (req.method !== 'GET' && req.method !== 'HEAD' && !invalidating) {
+      const allow = path === '/search' ? SEARCH_ALLOWED : ALLOWED;
+      throw new HttpError(405, `${req.method} is not allowed on ${path}; use ${allow}`, { allow });
     }
     const params = parseParams(query);
+    if (invalidating) {
+      // this process's copy now; with --redis also Redis's, then every other process's (bus)
+      const { key } = readQuery(params);
+      cache?.invalidate(key);
+      await cache?.flush();
+      return send(res, 200, JSON_TYPE, JSON.stringify({ invalidated: key }));
+    }
     switch (path) {
       case '/':
         return send(res, 200, 'text/html; charset=utf-8', PAGE_HTML);

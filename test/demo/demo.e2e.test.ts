@@ -106,6 +106,20 @@ describe('npm start (the demo as a child process)', () => {
     expect(after.misses).toBe(before.misses);
   });
 
+  it('DELETE /search?q= drops that query (any spelling): the next search is a miss', async () => {
+    expect((await search('mon gosgo')).headers['x-cache']).toBe('hit');
+    const reply = await http(`${url}/search?q=GOSGO,+mon`, 'DELETE');
+    expect(reply.status).toBe(200);
+    expect(reply.json()).toEqual({ invalidated: 'gosgo mon' });
+    const before = await stats();
+    expect((await search('mon gosgo')).headers['x-cache']).toBe('miss');
+    expect((await search('mon gosgo')).headers['x-cache']).toBe('hit');
+    const after = await stats();
+    expect(after.misses - before.misses).toBe(1);
+    hits += 2;
+    misses += 1;
+  });
+
   it('answers bad input with a clear 4xx JSON error, and keeps serving', async () => {
     const huge = 'a'.repeat(300);
     const cases: Array<[string, string, number, RegExp]> = [
@@ -123,6 +137,7 @@ describe('npm start (the demo as a child process)', () => {
       ['POST', '/search?q=mon', 405, /POST is not allowed on \/search/],
       ['DELETE', '/stats', 405, /DELETE is not allowed/],
       ['PUT', '/', 405, /PUT is not allowed/],
+      ['DELETE', '/search', 400, /missing query parameter "q"/],
     ];
     for (const [method, path, status, message] of cases) {
       const reply = await http(`${url}${path}`, method);
@@ -131,7 +146,11 @@ describe('npm start (the demo as a child process)', () => {
       const body = reply.json<{ status: number; error: string }>();
       expect(body.status).toBe(status);
       expect(body.error).toMatch(message);
-      if (status === 405) expect(reply.headers.allow).toBe('GET, HEAD');
+      if (status === 405) {
+        expect(reply.headers.allow).toBe(
+          path.startsWith('/search') ? 'GET, HEAD, DELETE' : 'GET, HEAD',
+        );
+      }
     }
     // beyond Node's header limit, and not HTTP at all: answered by the server's clientError handler
     const tooLong = await rawRequest(

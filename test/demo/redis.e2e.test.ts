@@ -61,6 +61,16 @@ describe.skipIf(!haveRedis && !inCi)('two demo processes sharing Redis', () => {
     expect((await http(`${urlB}/search?q=gosgo+mon`)).headers['x-cache']).toBe('hit');
   });
 
+  it('an invalidation in one process reaches the other over the bus', async () => {
+    expect((await http(`${urlB}/search?q=gosgo+mon`)).headers['x-cache']).toBe('hit');
+    expect((await http(`${urlA}/search?q=gosgo+mon`, 'DELETE')).status).toBe(200);
+    expect(await redisCommand(redis.port, ['EXISTS', 'lrukit-demo:search:gosgo mon'])).toBe(0);
+    await vi.waitFor(async () => expect((await stats(urlB)).redis?.busMessages).toBe(1));
+    // B's copy is gone and Redis has none: B searches again
+    expect((await http(`${urlB}/search?q=gosgo+mon`)).headers['x-cache']).toBe('miss');
+    expect((await stats(urlB)).searches).toBe(1);
+  });
+
   it('both stop cleanly on SIGTERM', async () => {
     a.child.kill('SIGTERM');
     b.child.kill('SIGTERM');
