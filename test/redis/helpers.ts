@@ -45,19 +45,6 @@ export function until<T>(check: () => T | Promise<T>, timeout = 5_000): Promise<
   return vi.waitFor(check, { timeout, interval: 10 });
 }
 
-/** Milliseconds `promise` took to settle, and how it settled. */
-export async function timed(
-  promise: Promise<unknown>,
-): Promise<{ ms: number; error: unknown; settled: 'resolved' | 'rejected' }> {
-  const start = performance.now();
-  try {
-    await promise;
-    return { ms: performance.now() - start, error: undefined, settled: 'resolved' };
-  } catch (error) {
-    return { ms: performance.now() - start, error, settled: 'rejected' };
-  }
-}
-
 /** How many real timers (Node `Timeout`s) are running. */
 export const runningTimers = (): number =>
   process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
