@@ -17,6 +17,18 @@ function named(subject: string, got: string): RegExp {
 }
 
 /** `lrukit: unknown option "<key>" in <where>` (the list of known options may follow). */
+/** A load() table row: one entry `['k', { value: 1, [field]: value }]`, refused by its field. */
+function badEntry(
+  fixture: () => Fixture,
+  field: 'ttl' | 'size',
+  value: unknown,
+  error: typeof TypeError | typeof RangeError,
+  shown: string,
+) {
+  const entries = [['k', { value: 1, [field]: value }]];
+  return [fixture, entries, error, named(`load() entry [0] "${field}"`, shown)] as const;
+}
+
 function unknownKey(key: string, where: string): RegExp {
   return new RegExp(
     `^lrukit: unknown option "${escapeRegExp(key)}" in ${escapeRegExp(where)}(;|$)`,
@@ -755,57 +767,17 @@ const callRows: CallRow[] = [
         TypeError,
         unknownKey('expires', 'load() entry [0]'),
       ],
-      [countCache, [['k', { value: 1, ttl: 0 }]], RangeError, named('load() entry [0] "ttl"', '0')],
-      [
-        countCache,
-        [['k', { value: 1, ttl: -1 }]],
-        RangeError,
-        named('load() entry [0] "ttl"', '-1'),
-      ],
-      [
-        countCache,
-        [['k', { value: 1, ttl: Number.NaN }]],
-        RangeError,
-        named('load() entry [0] "ttl"', 'NaN'),
-      ],
-      [
-        countCache,
-        [['k', { value: 1, ttl: '5' }]],
-        TypeError,
-        named('load() entry [0] "ttl"', '"5"'),
-      ],
-      [
-        sizedCache,
-        [['k', { value: 1, size: -1 }]],
-        RangeError,
-        named('load() entry [0] "size"', '-1'),
-      ],
-      [
-        sizedCache,
-        [['k', { value: 1, size: Number.NaN }]],
-        RangeError,
-        named('load() entry [0] "size"', 'NaN'),
-      ],
-      [
-        sizedCache,
-        [['k', { value: 1, size: '1' }]],
-        TypeError,
-        named('load() entry [0] "size"', '"1"'),
-      ],
+      badEntry(countCache, 'ttl', 0, RangeError, '0'),
+      badEntry(countCache, 'ttl', -1, RangeError, '-1'),
+      badEntry(countCache, 'ttl', Number.NaN, RangeError, 'NaN'),
+      badEntry(countCache, 'ttl', '5', TypeError, '"5"'),
+      badEntry(sizedCache, 'size', -1, RangeError, '-1'),
+      badEntry(sizedCache, 'size', Number.NaN, RangeError, 'NaN'),
+      badEntry(sizedCache, 'size', '1', TypeError, '"1"'),
       // "a size is ignored by a cache without maxSize" (load's doc), but it is still checked:
       // set() refuses any size there, and the contract checks every argument when given
-      [
-        countCache,
-        [['k', { value: 1, size: -1 }]],
-        RangeError,
-        named('load() entry [0] "size"', '-1'),
-      ],
-      [
-        countCache,
-        [['k', { value: 1, size: '1' }]],
-        TypeError,
-        named('load() entry [0] "size"', '"1"'),
-      ],
+      badEntry(countCache, 'size', -1, RangeError, '-1'),
+      badEntry(countCache, 'size', '1', TypeError, '"1"'),
       [
         sizedCache,
         [['k', { value: () => -1 }]],
