@@ -91,6 +91,16 @@ function build(options: Omit<LruCacheOptions<Key, Value>, 'onEvict'>) {
   return { cache, reasons };
 }
 
+/** Sets old, a, b in a cache with room for two: old is evicted, a and b are kept. */
+function overflowByOne(options: Omit<LruCacheOptions<Key, Value>, 'onEvict'>): Outcome {
+  const { cache, reasons } = build(options);
+  const old = entry('old');
+  const a = entry('a');
+  const b = entry('b');
+  cache.set(old.key, old.value).set(a.key, a.value).set(b.key, b.value);
+  return { cache, reasons, gone: track('old', old), kept: [...track('a', a), ...track('b', b)] };
+}
+
 interface Scenario {
   name: string;
   reason: EvictionReason;
@@ -103,34 +113,14 @@ const scenarios: Scenario[] = [
     name: 'evicted for maxEntries',
     reason: 'evict',
     run() {
-      const { cache, reasons } = build({ maxEntries: 2 });
-      const old = entry('old');
-      const a = entry('a');
-      const b = entry('b');
-      cache.set(old.key, old.value).set(a.key, a.value).set(b.key, b.value);
-      return {
-        cache,
-        reasons,
-        gone: track('old', old),
-        kept: [...track('a', a), ...track('b', b)],
-      };
+      return overflowByOne({ maxEntries: 2 });
     },
   },
   {
     name: 'evicted for maxSize',
     reason: 'evict',
     run() {
-      const { cache, reasons } = build({ maxSize: 10, sizeOf: () => 4 });
-      const old = entry('old');
-      const a = entry('a');
-      const b = entry('b');
-      cache.set(old.key, old.value).set(a.key, a.value).set(b.key, b.value);
-      return {
-        cache,
-        reasons,
-        gone: track('old', old),
-        kept: [...track('a', a), ...track('b', b)],
-      };
+      return overflowByOne({ maxSize: 10, sizeOf: () => 4 });
     },
   },
   {
