@@ -458,7 +458,7 @@ export class LoadingCache<K, V> {
     this.#loads.delete(key);
     const ttl = this.#store(key, value, undefined);
     if (this.#l2 !== undefined || this.#bus !== undefined) {
-      const tkey = this.#tierKeyOf(key);
+      const tkey = this.#tierKeyOf(key, 'set');
       if (tkey !== undefined) {
         this.#tiers(this.#l2 && (() => this.#l2!.set(tkey, value, ttl)), 'set', tkey, {
           origin: this.#origin,
@@ -486,7 +486,7 @@ export class LoadingCache<K, V> {
       load.controller.abort(new Error(`lrukit: key invalidated while loading`));
     }
     if (this.#l2 !== undefined || this.#bus !== undefined) {
-      const tkey = this.#tierKeyOf(key);
+      const tkey = this.#tierKeyOf(key, 'delete');
       if (tkey !== undefined) {
         this.#tiers(this.#l2 && (() => this.#l2!.delete(tkey)), 'delete', tkey, {
           origin: this.#origin,
@@ -676,7 +676,7 @@ export class LoadingCache<K, V> {
           this.#store(key, value, load.l2Ttl);
         } else if (this.#shouldCache === undefined || this.#shouldCache(value, key)) {
           const ttl = this.#store(key, value, undefined);
-          const tkey = this.#l2 && this.#tierKeyOf(key);
+          const tkey = this.#l2 && this.#tierKeyOf(key, 'set');
           if (tkey !== undefined) {
             this.#tiers(() => this.#l2!.set(tkey, value, ttl), 'set', tkey, undefined);
           }
@@ -756,7 +756,7 @@ export class LoadingCache<K, V> {
     loader: LoadingOptions<K, V>['load'],
     context: LoadContext<V>,
   ): Promise<V> {
-    const tkey = this.#tierKeyOf(key);
+    const tkey = this.#tierKeyOf(key, 'get');
     if (tkey === undefined) return Promise.resolve(loader(key, context));
     const fallback = (): V | PromiseLike<V> => {
       // abandoned (every waiter left, or invalidated) while the tier was asked
@@ -819,11 +819,11 @@ export class LoadingCache<K, V> {
   }
 
   /** The tier key of `key`, or `undefined` (reported) when it has none. */
-  #tierKeyOf(key: K): string | undefined {
+  #tierKeyOf(key: K, operation: 'get' | 'set' | 'delete'): string | undefined {
     try {
       return tierKey(key);
     } catch (error) {
-      this.#tierError(error, { tier: this.#l2 ? 'l2' : 'bus', operation: 'get' });
+      this.#tierError(error, { tier: this.#l2 ? 'l2' : 'bus', operation });
       return undefined;
     }
   }

@@ -372,6 +372,29 @@ describe('LoadingCache tiers fail open', () => {
     expect(errors.map(([, c]) => `${c.tier}:${c.operation}`)).toEqual(['l2:delete', 'bus:publish']);
   });
 
+  it('a key with no string form skips the tiers, reported with the operation', async () => {
+    const clock = new ManualClock();
+    const store = new MemoryStore<number>(clock);
+    const errors: Array<[unknown, TierErrorContext]> = [];
+    const cache = new LoadingCache<unknown, number>({
+      load: async () => 7,
+      maxEntries: 5,
+      clock,
+      l2: store,
+      onError: (error, context) => errors.push([error, context]),
+    });
+    const key = () => {}; // stableKey refuses functions
+    expect(await cache.get(key)).toBe(7);
+    cache.invalidate(key);
+    await cache.flush();
+    expect(store.calls).toEqual([]);
+    expect(errors.map(([e, c]) => [e instanceof TypeError, c.operation])).toEqual([
+      [true, 'get'],
+      [true, 'set'],
+      [true, 'delete'],
+    ]);
+  });
+
   it('a failed bus subscription is counted and reported', () => {
     const errors: Array<[unknown, TierErrorContext]> = [];
     const refused = new Error('NOPERM');
