@@ -6,7 +6,7 @@ import { LoadingCache } from 'lrukit';
 import { redisBus, redisStore } from 'lrukit/redis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type RedisCluster, startCluster } from '../../scripts/redis-server.mjs';
-import { closeClients, clusterClient, ready, until } from './helpers.js';
+import { closeClients, clusterClient, keysPerMaster, ready, until } from './helpers.js';
 
 let cluster: RedisCluster;
 let admin: Cluster;
@@ -21,15 +21,6 @@ afterAll(async () => {
   closeClients();
   await cluster?.stop();
 });
-
-async function keysPerMaster(pattern: string): Promise<number[]> {
-  const counts: number[] = [];
-  for (const node of admin.nodes('master')) {
-    const [, keys] = await node.scan('0', 'MATCH', pattern, 'COUNT', 10_000);
-    counts.push(keys.length);
-  }
-  return counts;
-}
 
 async function makeCache(name: string) {
   const [client, publisher, subscriber] = [0, 1, 2].map(() => clusterClient(cluster.nodes));
@@ -59,7 +50,7 @@ describe('LoadingCache over a Redis Cluster', () => {
     const keys = Array.from({ length: 60 }, (_, i) => `query ${i}`);
     await Promise.all(keys.map((k) => a.cache.get(k)));
     await a.cache.flush();
-    const perMaster = await keysPerMaster('cc:query*');
+    const perMaster = await keysPerMaster(admin, 'cc:query*');
     expect(perMaster.reduce((x, y) => x + y)).toBe(60);
     expect(perMaster.filter((n) => n > 0).length).toBeGreaterThanOrEqual(2);
 
@@ -74,7 +65,7 @@ describe('LoadingCache over a Redis Cluster', () => {
 
     a.cache.clear();
     await a.cache.flush();
-    expect(await keysPerMaster('cc:*')).toEqual([0, 0, 0]);
+    expect(await keysPerMaster(admin, 'cc:*')).toEqual([0, 0, 0]);
     await until(() => expect(b.cache.size).toBe(0));
     expect(a.cache.stats.l2Errors + b.cache.stats.l2Errors).toBe(0);
     await Promise.all([a.cache.close(), b.cache.close()]);

@@ -48,3 +48,19 @@ export function until<T>(check: () => T | Promise<T>, timeout = 5_000): Promise<
 /** How many real timers (Node `Timeout`s) are running. */
 export const runningTimers = (): number =>
   process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+
+/** How many keys matching `pattern` each master holds. */
+export async function keysPerMaster(client: Cluster, pattern: string): Promise<number[]> {
+  const counts: number[] = [];
+  for (const node of client.nodes('master')) {
+    let cursor = '0';
+    let count = 0;
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1_000);
+      count += keys.length;
+      cursor = next;
+    } while (cursor !== '0');
+    counts.push(count);
+  }
+  return counts;
+}
