@@ -71,3 +71,28 @@ export function checkOptionsObject(
   }
   return value as Record<string, unknown>;
 }
+
+/**
+ * The longest delay a timer can take: `setTimeout` in Node and browsers stores it in a signed
+ * 32-bit integer, and Node runs a longer one after 1 ms instead.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Checks a duration that becomes a timer: a positive number of ms up to {@link MAX_TIMER_MS}, or
+ * `Infinity` (no timer) when `infinite` allows it. `undefined` gives `fallback`.
+ */
+export function checkTimerMs(
+  name: string,
+  value: unknown,
+  fallback: number,
+  infinite: boolean,
+): number {
+  if (value === undefined) return fallback;
+  const expected = `a positive number of ms up to ${MAX_TIMER_MS}${infinite ? ' (2^31 - 1), or Infinity' : ' (2^31 - 1)'}`;
+  if (typeof value !== 'number') typeError(name, expected, value);
+  if (!(value > 0) || (value > MAX_TIMER_MS && !(infinite && value === Infinity))) {
+    rangeError(name, expected, value);
+  }
+  return value;
+}
