@@ -44,11 +44,17 @@ export function checkPositive(name: string, value: unknown, finite: boolean): nu
   return value;
 }
 
-/** Checks that `value` is a finite number `>= 0` (an entry size). */
-export function checkSize(name: string, value: unknown): number {
-  const expected = 'a finite number >= 0';
+/**
+ * Checks a size (an entry's size, `maxEntrySize`, or `maxSize` when `positive`): a safe integer
+ * `>= 0` (`>= 1` when `positive`). Sizes are integers up to `Number.MAX_SAFE_INTEGER` so that
+ * their sum, `totalSize`, is always exact. A non-number is a `TypeError`, anything else a `RangeError`.
+ */
+export function checkSize(name: string, value: unknown, positive = false): number {
+  const expected = `an integer from ${positive ? 1 : 0} to 2^53 - 1 (Number.MAX_SAFE_INTEGER)`;
   if (typeof value !== 'number') typeError(name, expected, value);
-  if (!(value >= 0 && value !== Infinity)) rangeError(name, expected, value);
+  if (!Number.isSafeInteger(value) || value < (positive ? 1 : 0)) {
+    rangeError(name, expected, value);
+  }
   return value;
 }
 

@@ -202,7 +202,10 @@ export class LruCache<K, V> implements Iterable<[K, V]> {
     return this.#map.size;
   }
 
-  /** Sum of the stored entries' sizes; `0` for a cache without `maxSize`. */
+  /**
+   * Sum of the stored entries' sizes, always exact (sizes and `maxSize` are safe integers, and the
+   * sum never exceeds `maxSize`); `0` for a cache without `maxSize`.
+   */
   get totalSize(): number {
     return this.#totalSize;
   }
@@ -678,10 +681,8 @@ export class LruCache<K, V> implements Iterable<[K, V]> {
       const old = this.#values[slot];
       this.#values[slot] = value;
       this.#list.moveToFront(slot);
-      if (this.#sizes !== undefined) {
-        this.#totalSize += size - this.#sizes[slot]!;
-        this.#sizes[slot] = size;
-      }
+      // the old size leaves the sum now, the new one enters after eviction (see below)
+      if (this.#sizes !== undefined) this.#totalSize -= this.#sizes[slot]!;
       if (old !== value) {
         // a replaced value that had already expired left by expiry, not by this set
         const expiresAt = this.#expiresAt;
@@ -707,10 +708,6 @@ export class LruCache<K, V> implements Iterable<[K, V]> {
       this.#keys[slot] = key === 0 ? (0 as K) : key;
       this.#values[slot] = value;
       this.#map.set(key, slot);
-      if (this.#sizes !== undefined) {
-        this.#totalSize += size;
-        this.#sizes[slot] = size;
-      }
     }
     this.#sets++;
     if (ttl !== Infinity) {
@@ -723,10 +720,17 @@ export class LruCache<K, V> implements Iterable<[K, V]> {
     } else if (this.#expiresAt !== undefined) {
       this.#expiresAt[slot] = Infinity;
     }
-    if (this.#totalSize > this.#maxSize) {
-      if (Number.isNaN(now) && this.#expiresAt !== undefined) now = this.#clock.now();
-      // never evicts the entry just stored: it fits maxEntrySize <= maxSize on its own
-      while (this.#totalSize > this.#maxSize && this.#list.tail !== slot) this.#evictTail(now);
+    if (this.#sizes !== undefined) {
+      // Make room before adding: totalSize then never exceeds maxSize, a safe integer, so every
+      // step of the sum is exact. room >= 0 since size <= maxEntrySize <= maxSize, and the loop
+      // never evicts the entry just stored (when it reaches it, the others' sizes are gone).
+      const room = this.#maxSize - size;
+      if (this.#totalSize > room) {
+        if (Number.isNaN(now) && this.#expiresAt !== undefined) now = this.#clock.now();
+        while (this.#totalSize > room && this.#list.tail !== slot) this.#evictTail(now);
+      }
+      this.#totalSize += size;
+      this.#sizes[slot] = size;
     }
   }
 
@@ -771,10 +775,8 @@ export class LruCache<K, V> implements Iterable<[K, V]> {
     // drop the references so evicted keys and values can be collected
     this.#keys[slot] = undefined;
     this.#values[slot] = undefined;
-    if (this.#sizes !== undefined) {
-      // reset at empty so floating-point drift in the running sum cannot accumulate
-      this.#totalSize = this.#map.size === 0 ? 0 : this.#totalSize - this.#sizes[slot]!;
-    }
+    // sizes are safe integers and their sum stays <= maxSize: the subtraction is exact
+    if (this.#sizes !== undefined) this.#totalSize -= this.#sizes[slot]!;
     if (reason === 'evict') this.#evictions++;
     else if (reason === 'expire') this.#expirations++;
     else if (reason === 'delete') this.#deletes++;

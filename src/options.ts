@@ -1,7 +1,14 @@
 /** Public option types of `LruCache`, and their validation into resolved, frozen settings. */
 
 import { type Clock, systemClock } from './clock.js';
-import { checkOptionsObject, checkPositive, option, rangeError, typeError } from './errors.js';
+import {
+  checkOptionsObject,
+  checkPositive,
+  checkSize,
+  option,
+  rangeError,
+  typeError,
+} from './errors.js';
 
 /**
  * Why an entry left the cache, as passed to `onEvict`.
@@ -91,14 +98,21 @@ export interface CountBound {
 export interface SizeBound<K, V> {
   /** Most entries held at once: a positive integer. Optional when `maxSize` is given. */
   maxEntries?: number;
-  /** Largest total of entry sizes held at once: a positive finite number (in `sizeOf`'s unit). */
+  /**
+   * Largest total of entry sizes held at once (in `sizeOf`'s unit): a positive safe integer, at
+   * most `Number.MAX_SAFE_INTEGER`, so that `totalSize` is always exact.
+   */
   maxSize: number;
   /**
-   * An entry's size: a finite number `>= 0`. Needed unless every `set` passes `{ size }`.
+   * An entry's size: a safe integer `>= 0` (round a fractional measure up or down yourself).
+   * Needed unless every `set` passes `{ size }`.
    * Called once per `set`, never again for the same value.
    */
   sizeOf?: (value: V, key: K) => number;
-  /** Entries larger than this are not stored. Default and upper limit: `maxSize`. */
+  /**
+   * Entries larger than this are not stored: a safe integer `>= 0`. Default and upper limit:
+   * `maxSize`.
+   */
   maxEntrySize?: number;
 }
 
@@ -125,7 +139,10 @@ export type LruCacheOptions<K, V> = CommonOptions<K, V> & (CountBound | SizeBoun
 export interface SetOptions {
   /** This entry's ttl in ms (positive, or `Infinity` for never), instead of the cache's `ttl`. */
   ttl?: number;
-  /** This entry's size, instead of calling `sizeOf`. Only for caches with `maxSize`. */
+  /**
+   * This entry's size (a safe integer `>= 0`), instead of calling `sizeOf`. Only for caches with
+   * `maxSize`.
+   */
   size?: number;
 }
 
@@ -140,7 +157,7 @@ export interface SetOptions {
 export interface ResizeOptions {
   /** New entry-count bound: a positive integer. */
   maxEntries?: number;
-  /** New total-size bound: a positive finite number. Only for caches built with `maxSize`. */
+  /** New total-size bound: a positive safe integer. Only for caches built with `maxSize`. */
   maxSize?: number;
 }
 
@@ -217,7 +234,7 @@ export function resolveOptions<K, V>(options: unknown): ResolvedOptions<K, V> {
   const o = checkOptionsObject('LruCache options', options, KNOWN) as Record<string, unknown>;
   const maxEntries = o.maxEntries === undefined ? Infinity : checkMaxEntries(o.maxEntries);
   const maxSize =
-    o.maxSize === undefined ? Infinity : checkPositive(option('maxSize'), o.maxSize, true);
+    o.maxSize === undefined ? Infinity : checkSize(option('maxSize'), o.maxSize, true);
   if (maxEntries === Infinity && maxSize === Infinity) {
     throw new TypeError(
       'lrukit: LruCache needs option "maxEntries" or "maxSize" (or both), got neither: an unbounded cache is refused',
@@ -233,7 +250,7 @@ export function resolveOptions<K, V>(options: unknown): ResolvedOptions<K, V> {
   let maxEntrySize = Infinity;
   if (o.maxEntrySize !== undefined) {
     if (!sized) typeError(option('maxEntrySize'), 'given only with "maxSize"', o.maxEntrySize);
-    maxEntrySize = checkPositive(option('maxEntrySize'), o.maxEntrySize, true);
+    maxEntrySize = checkSize(option('maxEntrySize'), o.maxEntrySize);
     if (maxEntrySize > maxSize) {
       rangeError(option('maxEntrySize'), `at most "maxSize" (${maxSize})`, maxEntrySize);
     }
@@ -274,7 +291,7 @@ export function checkResizeOptions(options: unknown, sized: boolean): ResizeOpti
   if (o.maxSize !== undefined) {
     const name = 'resize() option "maxSize"';
     if (!sized) typeError(name, 'given only to a cache built with "maxSize"', o.maxSize);
-    checkPositive(name, o.maxSize, true);
+    checkSize(name, o.maxSize, true);
   }
   return o as ResizeOptions;
 }

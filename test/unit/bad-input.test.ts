@@ -116,6 +116,9 @@ const ctorRows: CtorRow[] = [
       [-1, '-1'],
       [Number.NaN, 'NaN'],
       [Infinity, 'Infinity'],
+      [1.5, '1.5'],
+      [Number.MIN_VALUE, '5e-324'],
+      [2 ** 53, '9007199254740992'],
     ] as const
   ).map(([value, got]) => ({
     name: `maxSize: ${got}`,
@@ -163,12 +166,13 @@ const ctorRows: CtorRow[] = [
   // maxEntrySize
   ...(
     [
-      [0, '0'],
       [-1, '-1'],
       [Number.NaN, 'NaN'],
       [Infinity, 'Infinity'],
       [101, '101'],
       [100.5, '100.5'],
+      [1.5, '1.5'],
+      [2 ** 53, '9007199254740992'],
     ] as const
   ).map(([value, got]) => ({
     name: `maxEntrySize: ${got} with maxSize: 100`,
@@ -350,9 +354,11 @@ describe('new LruCache(options) refuses bad options', () => {
     const accepted = [
       { maxEntries: 1 },
       { maxEntries: 0xffff_fffe },
-      { maxSize: Number.MIN_VALUE },
+      { maxSize: 1 },
+      { maxSize: Number.MAX_SAFE_INTEGER },
       { maxSize: 100, maxEntrySize: 100 },
-      { maxSize: 100, maxEntrySize: 0.5, sizeOf: fn },
+      { maxSize: 100, maxEntrySize: 0, sizeOf: fn },
+      { maxSize: Number.MAX_SAFE_INTEGER, maxEntrySize: Number.MAX_SAFE_INTEGER },
       { maxEntries: 1, ttl: Infinity },
       { maxEntries: 1, ttl: Number.MIN_VALUE },
       { maxEntries: 1, updateAgeOnGet: false, autoPurge: true, onEvict: fn, clock },
@@ -557,6 +563,8 @@ const callRows: CallRow[] = [
       [Number.NaN, 'NaN'],
       [Infinity, 'Infinity'],
       [-Infinity, '-Infinity'],
+      [0.5, '0.5'],
+      [2 ** 53, '9007199254740992'],
     ] as const
   ).flatMap(([size, got]) =>
     setRows(
@@ -615,6 +623,9 @@ const callRows: CallRow[] = [
       [-1, '-1'],
       [Number.NaN, 'NaN'],
       [Infinity, 'Infinity'],
+      [1.5, '1.5'],
+      [1e308, '1e+308'],
+      [Number.MAX_SAFE_INTEGER + 1, '9007199254740992'],
     ] as const
   ).flatMap(([size, got]) =>
     setRows(
@@ -712,6 +723,13 @@ const callRows: CallRow[] = [
       ],
       [sizedCache, { maxSize: -1 }, RangeError, named('resize() option "maxSize"', '-1')],
       [sizedCache, { maxSize: 0 }, RangeError, named('resize() option "maxSize"', '0')],
+      [sizedCache, { maxSize: 99.5 }, RangeError, named('resize() option "maxSize"', '99.5')],
+      [
+        sizedCache,
+        { maxSize: 2 ** 53 },
+        RangeError,
+        named('resize() option "maxSize"', '9007199254740992'),
+      ],
       [
         sizedCache,
         { maxSize: Infinity },
@@ -773,6 +791,8 @@ const callRows: CallRow[] = [
       badEntry(countCache, 'ttl', '5', TypeError, '"5"'),
       badEntry(sizedCache, 'size', -1, RangeError, '-1'),
       badEntry(sizedCache, 'size', Number.NaN, RangeError, 'NaN'),
+      badEntry(sizedCache, 'size', 2.5, RangeError, '2.5'),
+      badEntry(sizedCache, 'size', 2 ** 60, RangeError, '1152921504606847000'),
       badEntry(sizedCache, 'size', '1', TypeError, '"1"'),
       // "a size is ignored by a cache without maxSize" (load's doc), but it is still checked:
       // set() refuses any size there, and the contract checks every argument when given

@@ -198,11 +198,16 @@ describe('LruCache: the size bound', () => {
     expect([...cache.keys()]).toEqual([9]);
   });
 
-  it('keeps an exact total with fractional sizes and returns to 0 when empty', () => {
-    const cache = new LruCache<number, number>({ maxSize: 1, sizeOf: () => 0.1 });
-    for (let i = 0; i < 100; i++) cache.set(i, i);
-    expect(cache.size).toBeGreaterThanOrEqual(9);
-    expect(cache.totalSize).toBeLessThanOrEqual(1);
+  it('sizes are safe integers: fractional sizes are refused, and the total is exact', () => {
+    expect(() => new LruCache<number, number>({ maxSize: 1.5 })).toThrow(RangeError);
+    const cache = new LruCache<number, number>({ maxSize: 10, sizeOf: (v) => v });
+    expect(() => cache.set(1, 0.1)).toThrow(
+      /^lrukit: the result of option "sizeOf" must be .+, got 0\.1$/,
+    );
+    expect(() => cache.set(1, 1, { size: 0.1 })).toThrow(RangeError);
+    expect(cache.size).toBe(0);
+    for (let i = 0; i < 100; i++) cache.set(i, i % 3);
+    expect(cache.totalSize).toBe([...cache.values()].reduce((a, b) => a + b, 0));
     for (const key of [...cache.keys()]) cache.delete(key);
     expect(cache.totalSize).toBe(0);
   });
