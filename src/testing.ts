@@ -52,6 +52,9 @@ export class ManualClock implements Clock {
   /**
    * Moves time forward by `ms` (a finite number >= 0), firing due timers in order.
    *
+   * A timer that throws does not stop the others: every due timer still fires, in order, and
+   * `now()` still ends at the target; then the first error is rethrown to the caller of `advance`.
+   *
    * @example
    * ```ts
    * clock.advance(1_000); // one second later
@@ -63,14 +66,25 @@ export class ManualClock implements Clock {
       rangeError('ManualClock.advance() argument', 'a finite number >= 0', ms);
     }
     const target = this.#now + ms;
+    let failed = false;
+    let error: unknown;
     for (;;) {
       const timer = this.#nextDue(target);
       if (timer === undefined) break;
       this.#timers.splice(this.#timers.indexOf(timer), 1);
       this.#now = Math.max(this.#now, timer.at);
-      timer.callback();
+      try {
+        timer.callback();
+      } catch (e) {
+        // keep going: a throwing timer must not leave later ones unfired and time short of target
+        if (!failed) {
+          failed = true;
+          error = e;
+        }
+      }
     }
     this.#now = Math.max(this.#now, target);
+    if (failed) throw error;
   }
 
   /**

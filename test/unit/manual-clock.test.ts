@@ -39,4 +39,38 @@ describe('ManualClock', () => {
     expect(fired).toEqual([5, 10]);
     expect(clock.pendingTimers).toBe(0);
   });
+
+  it('fires every due timer and reaches the target when timers throw, then rethrows the first error (issue 11)', () => {
+    const clock = new ManualClock();
+    const fired: Array<[string, number]> = [];
+    const first = new Error('first');
+    clock.setTimer(() => {
+      fired.push(['a', clock.now()]);
+      throw first;
+    }, 10);
+    clock.setTimer(() => {
+      fired.push(['b', clock.now()]);
+      throw new Error('second');
+    }, 20);
+    clock.setTimer(() => fired.push(['c', clock.now()]), 30);
+    clock.setTimer(() => fired.push(['late', clock.now()]), 100);
+    let thrown: unknown;
+    try {
+      clock.advance(50);
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBe(first);
+    expect(fired).toEqual([
+      ['a', 10],
+      ['b', 20],
+      ['c', 30],
+    ]);
+    expect(clock.now()).toBe(50);
+    expect(clock.pendingTimers).toBe(1);
+    // the clock stays usable: the next advance fires the rest
+    clock.advance(50);
+    expect(fired.at(-1)).toEqual(['late', 100]);
+    expect(clock.pendingTimers).toBe(0);
+  });
 });
