@@ -35,7 +35,7 @@ export interface RedisBusOptions {
   subscriber: RedisClientLike;
   /** The pub/sub channel (non-empty); every cache sharing invalidations uses the same one. */
   channel: string;
-  /** Most ms to wait for a PUBLISH or SUBSCRIBE (a positive finite number; default 250). */
+  /** Most ms to wait for a PUBLISH or SUBSCRIBE (a positive number up to 2^31 - 1; default 250). */
   commandTimeout?: number;
 }
 

@@ -6,7 +6,7 @@
  * ioredis-compatible `Redis` or `Cluster` fits, and so does a test double.
  */
 
-import { checkPositive, option, typeError } from '../errors.js';
+import { checkTimerMs, option, typeError } from '../errors.js';
 
 /**
  * The commands of an ioredis pipeline that `redisStore` queues (GET and PTTL of one key).
@@ -114,10 +114,12 @@ export class TierUnavailableError extends Error {
 /** Default `commandTimeout`, ms: well inside the contract's 500 ms. */
 export const DEFAULT_COMMAND_TIMEOUT = 250;
 
-/** Checks the `commandTimeout` option: a positive finite number of ms (default 250). */
+/**
+ * Checks the `commandTimeout` option: a positive number of ms up to `2^31 - 1` (default 250). It
+ * becomes a `setTimeout`, which Node runs after 1 ms when longer; `Infinity` is refused too.
+ */
 export function checkCommandTimeout(value: unknown): number {
-  if (value === undefined) return DEFAULT_COMMAND_TIMEOUT;
-  return checkPositive(option('commandTimeout'), value, true);
+  return checkTimerMs(option('commandTimeout'), value, DEFAULT_COMMAND_TIMEOUT, false);
 }
 
 /** Checks that `value` is an object with each of `methods` as a function. */

@@ -34,7 +34,7 @@ export interface RedisStoreOptions<V> {
   /** How values become strings and back; default {@link jsonSerializer}. */
   serializer?: Serializer<V>;
   /**
-   * Most ms to wait for each Redis command (a positive finite number; default 250). For
+   * Most ms to wait for each Redis command (a positive number up to 2^31 - 1; default 250). For
    * `clear()` it bounds each SCAN and UNLINK call, not the whole walk.
    */
   commandTimeout?: number;

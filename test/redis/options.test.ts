@@ -83,13 +83,13 @@ const storeCases: Row[] = [
     'a string commandTimeout',
     { client, prefix: 'p:', commandTimeout: '100' },
     TypeError,
-    /option "commandTimeout" must be a positive finite number, got "100"/,
+    /option "commandTimeout" must be a positive number of ms up to 2147483647 \(2\^31 - 1\), got "100"/,
   ],
   [
     'commandTimeout 0',
     { client, prefix: 'p:', commandTimeout: 0 },
     RangeError,
-    /option "commandTimeout" must be a positive finite number, got 0/,
+    /option "commandTimeout" must be a positive number of ms up to 2147483647 \(2\^31 - 1\), got 0/,
   ],
   ['a negative commandTimeout', { client, prefix: 'p:', commandTimeout: -1 }, RangeError, /got -1/],
   [
@@ -103,6 +103,19 @@ const storeCases: Row[] = [
     { client, prefix: 'p:', commandTimeout: Infinity },
     RangeError,
     /got Infinity/,
+  ],
+  // Node runs a timer longer than 2^31 - 1 ms after 1 ms: every command would time out (issue 11)
+  [
+    'commandTimeout 2^31',
+    { client, prefix: 'p:', commandTimeout: 2 ** 31 },
+    RangeError,
+    /^lrukit: option "commandTimeout" must be a positive number of ms up to 2147483647 \(2\^31 - 1\), got 2147483648$/,
+  ],
+  [
+    'commandTimeout 1e10',
+    { client, prefix: 'p:', commandTimeout: 1e10 },
+    RangeError,
+    /option "commandTimeout" .* got 10000000000$/,
   ],
 ];
 
@@ -164,13 +177,26 @@ const busCases: Row[] = [
     'a string commandTimeout',
     { publisher: client, subscriber: other, channel: 'c', commandTimeout: '5' },
     TypeError,
-    /option "commandTimeout" must be a positive finite number, got "5"/,
+    /option "commandTimeout" must be a positive number of ms up to 2147483647 \(2\^31 - 1\), got "5"/,
   ],
   [
     'commandTimeout 0',
     { publisher: client, subscriber: other, channel: 'c', commandTimeout: 0 },
     RangeError,
     /option "commandTimeout" .* got 0/,
+  ],
+  [
+    'commandTimeout Infinity',
+    { publisher: client, subscriber: other, channel: 'c', commandTimeout: Infinity },
+    RangeError,
+    /option "commandTimeout" .* got Infinity$/,
+  ],
+  // Node runs a timer longer than 2^31 - 1 ms after 1 ms: every PUBLISH would time out (issue 11)
+  [
+    'commandTimeout 2^31',
+    { publisher: client, subscriber: other, channel: 'c', commandTimeout: 2 ** 31 },
+    RangeError,
+    /^lrukit: option "commandTimeout" must be a positive number of ms up to 2147483647 \(2\^31 - 1\), got 2147483648$/,
   ],
 ];
 
@@ -187,6 +213,7 @@ describe('redisStore options', () => {
       redisStore({ client, prefix: 'p', serializer, commandTimeout: 0.5 }),
     ).not.toThrow();
     expect(() => redisStore({ client, prefix: 'p', commandTimeout: 500 })).not.toThrow();
+    expect(() => redisStore({ client, prefix: 'p', commandTimeout: 2 ** 31 - 1 })).not.toThrow();
   });
 
   it('refuses a bad key or ttl per call, as a rejection', async () => {
@@ -208,6 +235,14 @@ describe('redisBus options', () => {
     expect(call).toThrow(error);
     expect(call).toThrow(message);
     expect(call).toThrow(/^lrukit: /);
+  });
+
+  it('accepts commandTimeout up to 2^31 - 1 ms', () => {
+    for (const commandTimeout of [0.5, 2 ** 31 - 1]) {
+      expect(() =>
+        redisBus({ publisher: client, subscriber: other, channel: 'c', commandTimeout }),
+      ).not.toThrow();
+    }
   });
 
   it('refuses a listener without message and reconnected functions', () => {
