@@ -3,29 +3,29 @@
  * with stale-while-revalidate, stale-if-error, refresh-ahead, negative caching, timeouts and
  * per-caller cancellation, on top of an {@link LruCache} of loaded entries.
  *
- * Design notes:
- * - Each stored entry records when it stops being fresh; the `LruCache` keeps it for its fresh
- *   ttl plus the longest stale window, so one bound and one clock govern everything.
- * - An in-flight load is an object in `#loads`; a load writes its result only while it is still
- *   the one registered for its key, so a load that finishes after `invalidate`, `set` or `clear`
- *   never overwrites newer state.
- * - Every load promise has a handler attached at birth: a failed background refresh is counted,
- *   never an unhandled rejection.
+ * The class is the conductor; each concern is a room of its own under `loading/`:
+ * - `load.ts`: one in-flight load (its waiters, controller, timeouts, detachment) and the table
+ *   of each key's current load. Only the current load of a key may store its outcome.
+ * - `freshness.ts`: an entry's windows (fresh, refresh-ahead, stale, remembered failure).
+ * - `tiers.ts`: the shared tier and the bus (tier keys, writes, messages, counters).
+ *
+ * Callback errors: every synchronous operation (`get`'s removal of an expired entry, `set`,
+ * `invalidate`, `clear`) finishes all its work, then rethrows the first error an `onEvict` threw
+ * during it (`get`: as a rejected Promise). On background paths (a load completing, a bus
+ * message, a timer) nobody could receive it, so it goes to `onError`.
  */
 
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
-import { checkOptionsObject, option, rangeError, typeError } from './errors.js';
-import { stableKey } from './key.js';
+import { checkOptionsObject, checkTimerMs, option, rangeError, typeError } from './errors.js';
+import { type Entry, Freshness } from './loading/freshness.js';
+import { type Fallback, type Load, LoadTable, TimeoutError } from './loading/load.js';
+import { Tiers, tierKey } from './loading/tiers.js';
 import { LruCache } from './lru-cache.js';
 import type { CountBound, EvictionReason, SizeBound } from './options.js';
-import type {
-  InvalidationBus,
-  InvalidationMessage,
-  L2Entry,
-  L2Store,
-  TierErrorContext,
-} from './tiers.js';
+import type { ErrorContext, InvalidationBus, L2Store } from './tiers.js';
+
+export { TimeoutError };
 
 /**
  * Internal: lets `memoize` bind the loader to the call that started a load, since with an `l2`
@@ -34,23 +34,10 @@ import type {
 export const BIND_LOAD: unique symbol = Symbol('lrukit.bindLoad');
 
 /**
- * The rejection of a `get` that waited longer than `timeout` ms (and had no stale value to
- * fall back on).
- *
- * @example
- * ```ts
- * try {
- *   await users.get('42');
- * } catch (error) {
- *   if (error instanceof TimeoutError) console.warn('user service is slow');
- * }
- * ```
+ * Internal: how `memoize` and `@cached` name themselves in the errors of the `LoadingCache`
+ * they build (`'memoize()'`), so that a message names the API the user called.
  */
-export class TimeoutError extends Error {
-  override readonly name = 'TimeoutError';
-  /** `'ERR_LRUKIT_TIMEOUT'`. */
-  readonly code = 'ERR_LRUKIT_TIMEOUT';
-}
+export const API_NAME: unique symbol = Symbol('lrukit.apiName');
 
 /**
  * What the loader receives besides the key.
@@ -62,7 +49,11 @@ export class TimeoutError extends Error {
  * ```
  */
 export interface LoadContext<V> {
-  /** Aborted when every waiter has gone, on timeout of a background refresh, or on invalidate. */
+  /**
+   * Aborted when every caller waiting on this load has left (each aborted or timed out), when a
+   * background refresh outlives `timeout`, and on `invalidate` or `clear`. Its reason is lrukit's
+   * (an `AbortError` or a `TimeoutError`), never a caller's.
+   */
   signal: AbortSignal;
   /** The previous value, when this load replaces one (a refresh). */
   stale: V | undefined;
@@ -124,9 +115,12 @@ export interface LoadingOptions<K, V> {
   bus?: InvalidationBus;
   /**
    * Called with each tier failure (`l2` or `bus`: an error, a timeout, a value that cannot be
-   * serialized). Tier failures never reach callers of `get`; they are counted in `stats`.
+   * serialized), and with each error an `onEvict` threw on a background path (a load
+   * completing, a bus message, a timer: context `{ tier: 'l1', operation: 'onEvict' }`), where
+   * no caller could receive it. Never reaches callers of `get`; tier failures are counted in
+   * `stats`. Without `onError`, such errors are dropped. An `onError` that throws is ignored.
    */
-  onError?: (error: unknown, context: TierErrorContext) => void;
+  onError?: (error: unknown, context: ErrorContext) => void;
 }
 
 /**
@@ -174,29 +168,6 @@ export interface LoadingCacheStats {
   readonly busMessages: number;
 }
 
-interface Entry<V> {
-  readonly value: V | undefined;
-  /** The loader's error, for a remembered failure. */
-  readonly error?: unknown;
-  readonly failed: boolean;
-  /** Fresh while `now < freshUntil`. */
-  readonly freshUntil: number;
-  /** A hit from here on starts a refresh-ahead. */
-  readonly refreshAt: number;
-}
-
-interface Load<V> {
-  promise: Promise<V>;
-  readonly controller: AbortController;
-  /** Callers that may leave (with a signal or a timeout) and have not. */
-  waiters: number;
-  /** A caller that cannot leave waits too: never abort for lack of waiters. */
-  pinned: boolean;
-  settled: boolean;
-  /** Set when the value came from the shared tier: its remaining ttl there. */
-  l2Ttl: number | undefined;
-}
-
 const KNOWN = new Set([
   'load',
   'ttl',
@@ -219,7 +190,6 @@ const KNOWN = new Set([
   'onError',
 ]);
 const GET_KNOWN = new Set(['signal']);
-const ignore = (): void => {};
 
 /** Checks that `value` is an object whose `methods` are functions. */
 function checkShape(name: string, value: unknown, methods: readonly string[]): void {
@@ -231,9 +201,6 @@ function checkShape(name: string, value: unknown, methods: readonly string[]): v
     }
   }
 }
-
-/** The string under which `key` goes to a shared tier or the bus. */
-const tierKey = (key: unknown): string => (typeof key === 'string' ? key : stableKey(key, 'key'));
 
 function checkMs(name: string, value: unknown, fallback: number, positive: boolean): number {
   if (value === undefined) return fallback;
@@ -274,28 +241,28 @@ function checkFraction(name: string, value: unknown, zeroAllowed: boolean): numb
  */
 export class LoadingCache<K, V> {
   readonly #cache: LruCache<K, Entry<V>>;
-  readonly #loads = new Map<K, Load<V>>();
+  readonly #loads = new LoadTable<K, V>();
   readonly #loader: LoadingOptions<K, V>['load'];
-  readonly #ttl: number | ((value: V, key: K) => number);
+  readonly #fresh: Freshness<K, V>;
+  /** `staleWhileRevalidate` and `staleIfError`, read on the hit path. */
   readonly #swr: number;
   readonly #sie: number;
-  readonly #refreshAhead: number;
-  readonly #jitter: number;
-  readonly #errorTtl: number;
   readonly #shouldCache: ((value: V, key: K) => boolean) | undefined;
   readonly #timeout: number;
   readonly #clock: Clock;
   readonly #bind: ((key: K) => LoadingOptions<K, V>['load']) | undefined;
-  readonly #l2: L2Store<V> | undefined;
-  readonly #bus: InvalidationBus | undefined;
+  readonly #tiers: Tiers<V> | undefined;
   readonly #onError: LoadingOptions<K, V>['onError'];
-  /** This cache's id on the bus, to ignore its own messages. */
-  readonly #origin: string;
-  #unsubscribe: (() => void) | undefined;
-  /** Tier writes in flight (for `flush`). */
-  readonly #pending = new Set<Promise<void>>();
-  /** Tier key → key, for non-string keys named by bus messages (rebuilt when it outgrows use). */
-  #byTierKey: Map<string, K> | undefined;
+  /** True with an `onEvict`: only then can a `get` run a callback that throws. */
+  readonly #guarded: boolean;
+  /** Synchronous operations in progress: an `onEvict` error inside one is theirs to rethrow. */
+  #depth = 0;
+  /** `onEvict` errors caught inside synchronous operations, innermost last. */
+  readonly #caught: unknown[] = [];
+  readonly #abandoned = (_load: Load<K, V>, timedOut: boolean): void => {
+    // a load nobody waits for any more is dropped; one that ran out of time failed
+    if (timedOut) this.#loadErrors++;
+  };
 
   #hits = 0;
   #misses = 0;
@@ -304,11 +271,6 @@ export class LoadingCache<K, V> {
   #staleHits = 0;
   #refreshes = 0;
   #loadTime = 0;
-  #l2Hits = 0;
-  #l2Misses = 0;
-  #l2Errors = 0;
-  #busErrors = 0;
-  #busMessages = 0;
 
   /**
    * Builds a loading cache; every option is validated here (a `TypeError` or `RangeError` naming
@@ -320,34 +282,47 @@ export class LoadingCache<K, V> {
    * ```
    */
   constructor(options: LoadingCacheOptions<K, V>) {
+    const api = (options as { [API_NAME]?: string } | undefined)?.[API_NAME] ?? 'LoadingCache';
     if (typeof options === 'object' && options !== null && 'updateAgeOnGet' in options) {
       throw new TypeError(
-        'lrukit: option "updateAgeOnGet" is not supported by LoadingCache: freshness counts from ' +
+        `lrukit: option "updateAgeOnGet" is not supported by ${api}: freshness counts from ` +
           'the load, and a read cannot make data younger (refreshAhead keeps hot keys fresh)',
       );
     }
-    const o = checkOptionsObject('LoadingCache options', options, KNOWN);
-    if (o === undefined) typeError('LoadingCache options', 'an object', options);
+    const o = checkOptionsObject(`${api} options`, options, KNOWN);
+    if (o === undefined) typeError(`${api} options`, 'an object', options);
     if (typeof o.load !== 'function') typeError(option('load'), 'a function', o.load);
     this.#loader = o.load as LoadingOptions<K, V>['load'];
     const ttl = o.ttl;
-    this.#ttl =
-      typeof ttl === 'function'
-        ? (ttl as (value: V, key: K) => number)
-        : checkMs('ttl', ttl, Infinity, true);
     this.#swr = checkMs('staleWhileRevalidate', o.staleWhileRevalidate, 0, false);
     this.#sie = checkMs('staleIfError', o.staleIfError, 0, false);
-    this.#errorTtl = checkMs('errorTtl', o.errorTtl, 0, false);
-    this.#timeout = checkMs('timeout', o.timeout, Infinity, true);
-    this.#refreshAhead =
-      o.refreshAhead === undefined ? 1 : checkFraction('refreshAhead', o.refreshAhead, false);
-    this.#jitter = o.jitter === undefined ? 0 : checkFraction('jitter', o.jitter, true);
+    this.#fresh = new Freshness<K, V>({
+      ttl:
+        typeof ttl === 'function'
+          ? (ttl as (value: V, key: K) => number)
+          : checkMs('ttl', ttl, Infinity, true),
+      staleWhileRevalidate: this.#swr,
+      staleIfError: this.#sie,
+      errorTtl: checkMs('errorTtl', o.errorTtl, 0, false),
+      refreshAhead:
+        o.refreshAhead === undefined ? 1 : checkFraction('refreshAhead', o.refreshAhead, false),
+      jitter: o.jitter === undefined ? 0 : checkFraction('jitter', o.jitter, true),
+    });
+    // a timer above 2^31 - 1 ms would fire after 1 ms: every load would time out at once
+    this.#timeout = checkTimerMs(option('timeout'), o.timeout, Infinity, true);
     if (o.shouldCache !== undefined && typeof o.shouldCache !== 'function') {
       typeError(option('shouldCache'), 'a function', o.shouldCache);
     }
     this.#shouldCache = o.shouldCache as ((value: V, key: K) => boolean) | undefined;
     const userOnEvict = o.onEvict as LoadingOptions<K, V>['onEvict'];
     const sizeOf = o.sizeOf as ((value: V, key: K) => number) | undefined;
+    if (o.l2 !== undefined) checkShape('l2', o.l2, ['get', 'set', 'delete', 'clear']);
+    if (o.bus !== undefined) checkShape('bus', o.bus, ['publish', 'subscribe']);
+    if (o.onError !== undefined && typeof o.onError !== 'function') {
+      typeError(option('onError'), 'a function', o.onError);
+    }
+    this.#onError = o.onError as LoadingOptions<K, V>['onError'];
+    this.#guarded = userOnEvict !== undefined;
     // the LruCache validates the bound, clock, onEvict, autoPurge and size options
     this.#cache = new LruCache<K, Entry<V>>({
       maxEntries: o.maxEntries,
@@ -360,37 +335,34 @@ export class LoadingCache<K, V> {
       onEvict:
         userOnEvict &&
         ((entry: Entry<V>, key: K, reason: EvictionReason) => {
-          if (!entry.failed) userOnEvict(entry.value as V, key, reason);
+          if (entry.failed) return;
+          try {
+            userOnEvict(entry.value as V, key, reason);
+          } catch (error) {
+            // never thrown into the LruCache, so its own throws always mean "refused"
+            if (this.#depth > 0) this.#caught.push(error);
+            else this.#report(error, { tier: 'l1', operation: 'onEvict' });
+          }
         }),
     } as never);
     this.#clock = (o.clock as Clock | undefined) ?? systemClock;
-    if (o.l2 !== undefined) checkShape('l2', o.l2, ['get', 'set', 'delete', 'clear']);
-    if (o.bus !== undefined) checkShape('bus', o.bus, ['publish', 'subscribe']);
-    if (o.onError !== undefined && typeof o.onError !== 'function') {
-      typeError(option('onError'), 'a function', o.onError);
-    }
-    this.#l2 = o.l2 as L2Store<V> | undefined;
-    this.#bus = o.bus as InvalidationBus | undefined;
-    this.#onError = o.onError as LoadingOptions<K, V>['onError'];
     this.#bind = (options as { [BIND_LOAD]?: (key: K) => LoadingOptions<K, V>['load'] })[BIND_LOAD];
-    this.#origin = Math.random().toString(36).slice(2, 12);
-    if (this.#bus !== undefined) {
-      this.#unsubscribe = this.#bus.subscribe({
-        message: (message) => this.#onMessage(message),
-        reconnected: () => {
-          // messages may have been lost while the subscription was down
-          this.#busMessages++;
-          this.#dropLocal(undefined);
-        },
-        error: (error) => this.#tierError(error, { tier: 'bus', operation: 'subscribe' }),
-      });
+    const l2 = o.l2 as L2Store<V> | undefined;
+    const bus = o.bus as InvalidationBus | undefined;
+    if (l2 !== undefined || bus !== undefined) {
+      this.#tiers = new Tiers<V>(
+        l2,
+        bus,
+        (error, context) => this.#report(error, context),
+        (keys) => this.#dropLocal(keys),
+      );
     }
   }
 
   /**
    * The value under `key`: a fresh hit, a stale value while a background load refreshes it, or
    * the result of one load shared by every concurrent caller. `signal` rejects only this caller,
-   * with the signal's reason.
+   * with the signal's reason. Always a Promise: bad input and callback errors reject it.
    *
    * @example
    * ```ts
@@ -399,36 +371,44 @@ export class LoadingCache<K, V> {
    * ```
    */
   get(key: K, options?: { signal?: AbortSignal }): Promise<V> {
-    const o = checkOptionsObject('get() options', options, GET_KNOWN);
-    const signal = o?.signal as AbortSignal | undefined;
-    if (signal !== undefined && !(signal instanceof AbortSignal)) {
-      typeError('get() option "signal"', 'an AbortSignal', signal);
-    }
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    const entry = this.#cache.get(key);
-    if (entry !== undefined) {
-      const now = this.#clock.now();
-      if (entry.failed) {
-        this.#hits++;
-        return Promise.reject(entry.error);
+    try {
+      let signal: AbortSignal | undefined;
+      if (options !== undefined) {
+        signal = checkOptionsObject('get() options', options, GET_KNOWN)?.signal as
+          | AbortSignal
+          | undefined;
+        if (signal !== undefined && !(signal instanceof AbortSignal)) {
+          typeError('get() option "signal"', 'an AbortSignal', signal);
+        }
+        if (signal?.aborted) return Promise.reject(signal.reason);
       }
-      if (now < entry.freshUntil) {
-        this.#hits++;
-        if (now >= entry.refreshAt) this.#background(key, entry.value, false);
-        return Promise.resolve(entry.value as V);
+      const entry = this.#guarded ? this.#guardedGet(key) : this.#cache.get(key);
+      if (entry !== undefined) {
+        const now = this.#clock.now();
+        if (entry.failed) {
+          this.#hits++;
+          return Promise.reject(entry.error);
+        }
+        if (now < entry.freshUntil) {
+          this.#hits++;
+          if (now >= entry.refreshAt) this.#background(key, entry.value, false);
+          return Promise.resolve(entry.value as V);
+        }
+        if (now < entry.freshUntil + this.#swr) {
+          this.#hits++;
+          this.#staleHits++;
+          this.#background(key, entry.value, true);
+          return Promise.resolve(entry.value as V);
+        }
+        // past ttl and revalidation: wait for a load, falling back on the stale value if allowed
+        this.#misses++;
+        return this.#miss(key, entry, signal);
       }
-      if (now < entry.freshUntil + this.#swr) {
-        this.#hits++;
-        this.#staleHits++;
-        this.#background(key, entry.value, true);
-        return Promise.resolve(entry.value as V);
-      }
-      // past ttl and revalidation: wait for a load, falling back on the stale value if allowed
       this.#misses++;
-      return this.#wait(key, this.#start(key, entry.value, true), signal, entry);
+      return this.#miss(key, undefined, signal);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    this.#misses++;
-    return this.#wait(key, this.#start(key, undefined, true), signal, undefined);
   }
 
   /**
@@ -447,7 +427,9 @@ export class LoadingCache<K, V> {
 
   /**
    * Stores `value` as freshly loaded; a load in flight for `key` will not overwrite it. With an
-   * `l2`, the value is written there too; with a `bus`, the other caches then drop their copy.
+   * `l2`, the value is written there too (or, if that fails, the old value there is deleted);
+   * with a `bus`, the other caches then drop their copy. A refused call (a `ttl` function or
+   * `sizeOf` that throws or returns a bad value, a key the tiers cannot take) changes nothing.
    *
    * @example
    * ```ts
@@ -455,23 +437,24 @@ export class LoadingCache<K, V> {
    * ```
    */
   set(key: K, value: V): this {
-    this.#loads.delete(key);
-    const ttl = this.#store(key, value, undefined);
-    if (this.#l2 !== undefined || this.#bus !== undefined) {
-      const tkey = this.#tierKeyOf(key, 'set');
-      if (tkey !== undefined) {
-        this.#tiers(this.#l2 && (() => this.#l2!.set(tkey, value, ttl)), 'set', tkey, {
-          origin: this.#origin,
-          keys: [tkey],
-        });
-      }
+    const tkey = this.#tiers === undefined ? undefined : tierKey(key);
+    const stored = this.#fresh.store(value, key, this.#clock.now(), undefined);
+    const mark = this.#enter();
+    try {
+      this.#cache.set(key, stored.entry, { ttl: stored.keep });
+    } finally {
+      this.#depth--;
     }
+    // stored (an LruCache refusal would have thrown above, leaving everything as it was)
+    this.#loads.release(key);
+    if (tkey !== undefined) this.#tiers!.write(tkey, value, stored.ttl, true);
+    this.#rethrow(mark);
     return this;
   }
 
   /**
    * Drops `key`: its entry, and any load in flight for it (whose signal is aborted and whose
-   * result is discarded).
+   * result is discarded; its callers still get it). With tiers: deleted from `l2`, announced.
    *
    * @example
    * ```ts
@@ -479,26 +462,22 @@ export class LoadingCache<K, V> {
    * ```
    */
   invalidate(key: K): void {
-    this.#cache.delete(key);
-    const load = this.#loads.get(key);
-    if (load !== undefined) {
-      this.#loads.delete(key);
-      load.controller.abort(new Error(`lrukit: key invalidated while loading`));
+    const tkey = this.#tiers === undefined ? undefined : tierKey(key);
+    const mark = this.#enter();
+    try {
+      this.#cache.delete(key);
+    } finally {
+      this.#depth--;
     }
-    if (this.#l2 !== undefined || this.#bus !== undefined) {
-      const tkey = this.#tierKeyOf(key, 'delete');
-      if (tkey !== undefined) {
-        this.#tiers(this.#l2 && (() => this.#l2!.delete(tkey)), 'delete', tkey, {
-          origin: this.#origin,
-          keys: [tkey],
-        });
-      }
-    }
+    this.#loads.release(key, new Error('lrukit: key invalidated while loading'));
+    if (tkey !== undefined) this.#tiers!.remove(tkey);
+    this.#rethrow(mark);
   }
 
   /**
    * Loads `key` again now (or joins the load in flight) and resolves with the new value; the
-   * stored value keeps being served meanwhile.
+   * stored value keeps being served meanwhile. Like a `get`, it waits at most `timeout` ms
+   * (then a `TimeoutError`; the refresh is abandoned if nobody else waits for it).
    *
    * @example
    * ```ts
@@ -506,15 +485,22 @@ export class LoadingCache<K, V> {
    * ```
    */
   refresh(key: K): Promise<V> {
-    const load = this.#loads.get(key);
-    if (load !== undefined) return load.promise;
-    this.#refreshes++;
-    // an explicit refresh asks the loader, not the shared tier
-    return this.#start(key, this.peek(key), false).promise;
+    try {
+      let load = this.#loads.get(key);
+      if (load === undefined) {
+        // an explicit refresh asks the loader, not the shared tier
+        load = this.#start(key, this.peek(key), false);
+        this.#refreshes++;
+      }
+      return load.wait(undefined, undefined);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
-   * Drops every entry and every load in flight (their signals are aborted).
+   * Drops every entry and every load in flight (their signals are aborted). With tiers: `l2`'s
+   * keys (its own prefix) are removed, and the other caches told to drop everything.
    *
    * @example
    * ```ts
@@ -522,18 +508,15 @@ export class LoadingCache<K, V> {
    * ```
    */
   clear(): void {
-    this.#cache.clear();
-    this.#byTierKey?.clear();
-    const loads = [...this.#loads.values()];
-    this.#loads.clear();
-    for (const load of loads)
-      load.controller.abort(new Error('lrukit: cache cleared while loading'));
-    if (this.#l2 !== undefined || this.#bus !== undefined) {
-      this.#tiers(this.#l2 && (() => this.#l2!.clear()), 'clear', undefined, {
-        origin: this.#origin,
-        clear: true,
-      });
+    const mark = this.#enter();
+    try {
+      this.#cache.clear();
+    } finally {
+      this.#depth--;
     }
+    this.#loads.releaseAll(new Error('lrukit: cache cleared while loading'));
+    this.#tiers?.clear();
+    this.#rethrow(mark);
   }
 
   /**
@@ -547,7 +530,7 @@ export class LoadingCache<K, V> {
    * ```
    */
   async flush(): Promise<void> {
-    while (this.#pending.size > 0) await Promise.all(this.#pending);
+    await this.#tiers?.flush();
   }
 
   /**
@@ -562,8 +545,7 @@ export class LoadingCache<K, V> {
    */
   async close(): Promise<void> {
     await this.flush();
-    this.#unsubscribe?.();
-    this.#unsubscribe = undefined;
+    this.#tiers?.close();
   }
 
   /** Stored entries (including remembered failures). */
@@ -596,6 +578,7 @@ export class LoadingCache<K, V> {
   get stats(): LoadingCacheStats {
     const lookups = this.#hits + this.#misses;
     const inner = this.#cache.stats;
+    const tiers = this.#tiers;
     return {
       hits: this.#hits,
       misses: this.#misses,
@@ -609,329 +592,188 @@ export class LoadingCache<K, V> {
       deletes: inner.deletes,
       evictions: inner.evictions,
       expirations: inner.expirations,
-      l2Hits: this.#l2Hits,
-      l2Misses: this.#l2Misses,
-      l2Errors: this.#l2Errors,
-      busErrors: this.#busErrors,
-      busMessages: this.#busMessages,
+      l2Hits: tiers?.l2Hits ?? 0,
+      l2Misses: tiers?.l2Misses ?? 0,
+      l2Errors: tiers?.l2Errors ?? 0,
+      busErrors: tiers?.busErrors ?? 0,
+      busMessages: tiers?.busMessages ?? 0,
     };
   }
 
   // ---- internals ----
 
-  #background(key: K, stale: V | undefined, useL2: boolean): void {
-    if (this.#loads.has(key)) return;
-    this.#refreshes++;
-    const load = this.#start(key, stale, useL2);
-    // nobody waits for a refresh: it gets the timeout itself
-    if (this.#timeout !== Infinity) {
-      const timer = setTimeout(() => {
-        if (!load.settled) load.controller.abort(new TimeoutError(`lrukit: refresh timed out`));
-      }, this.#timeout);
-      // nobody waits on it, so it must not hold a Node process open
-      (timer as { unref?: () => void }).unref?.();
-      load.promise.then(
-        () => clearTimeout(timer),
-        () => clearTimeout(timer),
-      );
+  /** Enters a synchronous operation: returns where its callback errors start in `#caught`. */
+  #enter(): number {
+    this.#depth++;
+    return this.#caught.length;
+  }
+
+  /** Rethrows the first callback error caught since `mark` (the operation's work is done). */
+  #rethrow(mark: number): void {
+    if (this.#caught.length === mark) return;
+    const first = this.#caught[mark];
+    this.#caught.length = mark;
+    throw first;
+  }
+
+  /** `#cache.get`, whose removal of an expired entry may run an `onEvict` that throws. */
+  #guardedGet(key: K): Entry<V> | undefined {
+    const mark = this.#enter();
+    let entry: Entry<V> | undefined;
+    try {
+      entry = this.#cache.get(key);
+    } finally {
+      this.#depth--;
+    }
+    this.#rethrow(mark);
+    return entry;
+  }
+
+  #report(error: unknown, context: ErrorContext): void {
+    try {
+      this.#onError?.(error, context);
+    } catch {
+      // a throwing onError must not turn a reported failure into a caller's failure
     }
   }
 
+  /** A caller waits for `key`'s load (joined, or started), with the stale fallback if allowed. */
+  #miss(key: K, stale: Entry<V> | undefined, signal: AbortSignal | undefined): Promise<V> {
+    const load = this.#loads.get(key) ?? this.#start(key, stale?.value, true);
+    let fallback: Fallback<V> | undefined;
+    if (stale !== undefined && this.#sie > 0) {
+      fallback = () => {
+        // the stale entry may have been invalidated or replaced meanwhile
+        if (this.#cache.peek(key) !== stale) return undefined;
+        if (!this.#fresh.servesOnError(stale, this.#clock.now())) return undefined;
+        this.#staleHits++;
+        return { value: stale.value as V };
+      };
+    }
+    return load.wait(signal, fallback);
+  }
+
+  /** A background refresh (refresh-ahead, stale-while-revalidate), unless one is running. */
+  #background(key: K, stale: V | undefined, useL2: boolean): void {
+    if (this.#loads.get(key) !== undefined) return;
+    this.#start(key, stale, useL2).hold();
+    this.#refreshes++;
+  }
+
   /**
-   * Returns the load in flight for `key`, or starts one: from the shared tier first when
-   * `useL2` (and there is one), else from the loader.
+   * Starts and registers a load of `key`: from the shared tier first when `useL2` (and there is
+   * one), else from the loader. Throws (nothing started) for a key the tiers cannot take.
    */
-  #start(key: K, stale: V | undefined, useL2: boolean): Load<V> {
-    const running = this.#loads.get(key);
-    if (running !== undefined) return running;
-    const controller = new AbortController();
-    const started = this.#clock.now();
+  #start(key: K, stale: V | undefined, useL2: boolean): Load<K, V> {
+    const tiers = this.#tiers;
+    const tkey = tiers === undefined ? undefined : tierKey(key);
+    const load = this.#loads.open(key, this.#timeout, this.#abandoned);
     const loader = this.#bind === undefined ? this.#loader : this.#bind(key);
-    const context: LoadContext<V> = { signal: controller.signal, stale };
-    const load: Load<V> = {
-      promise: undefined as never,
-      controller,
-      waiters: 0,
-      pinned: false,
-      settled: false,
-      l2Ttl: undefined,
-    };
-    // The bookkeeping runs in the chain, before any waiter sees the result: a `ttl` or
-    // `shouldCache` function that throws fails the load with its own error, for every waiter.
-    const promise = new Promise<V>((resolve) => {
+    const context: LoadContext<V> = { signal: load.controller.signal, stale };
+    const started = this.#clock.now();
+    let l2Ttl: number | undefined;
+    const raw = new Promise<V>((resolve) => {
+      if (tkey === undefined || !useL2 || !tiers!.hasL2) {
+        resolve(loader(key, context));
+        return;
+      }
       resolve(
-        useL2 && this.#l2 !== undefined
-          ? this.#readThrough(key, load, loader, context)
-          : loader(key, context),
-      );
-    }).then(
-      (value) => {
-        load.settled = true;
-        if (load.l2Ttl === undefined) this.#loadCount++; // from the loader, not the shared tier
-        this.#loadTime += this.#clock.now() - started;
-        if (this.#loads.get(key) !== load) return value; // invalidated, set or cleared meanwhile
-        this.#loads.delete(key);
-        if (load.l2Ttl !== undefined) {
-          // from the shared tier: kept for its remaining ttl there, not written back
-          this.#store(key, value, load.l2Ttl);
-        } else if (this.#shouldCache === undefined || this.#shouldCache(value, key)) {
-          const ttl = this.#store(key, value, undefined);
-          const tkey = this.#l2 && this.#tierKeyOf(key, 'set');
-          if (tkey !== undefined) {
-            this.#tiers(() => this.#l2!.set(tkey, value, ttl), 'set', tkey, undefined);
+        tiers!.read(tkey).then((hit) => {
+          if (hit !== undefined) {
+            l2Ttl = hit.ttl;
+            return hit.value;
           }
-        }
-        return value;
-      },
-      (error: unknown) => {
-        load.settled = true;
-        this.#loadErrors++;
-        this.#loadTime += this.#clock.now() - started;
-        if (this.#loads.get(key) === load) {
-          this.#loads.delete(key);
-          this.#remember(key, error);
-        }
-        throw error;
-      },
+          // abandoned or invalidated while the tier was asked: the loader is not called
+          if (context.signal.aborted) throw context.signal.reason;
+          return loader(key, context);
+        }),
+      );
+    });
+    load.follow(
+      raw.then(
+        (value) => this.#loaded(load, value, l2Ttl, tkey, started),
+        (error: unknown) => this.#failed(load, error, started),
+      ),
     );
-    load.promise = promise;
-    this.#loads.set(key, load);
-    if (this.#bus !== undefined && typeof key !== 'string') this.#index(key);
-    // every load has a handler from birth: a failed background refresh is never unhandled
-    promise.catch(ignore);
     return load;
   }
 
   /**
-   * Stores a value in L1 and returns its fresh ttl. `l2Ttl`: the value came from the shared
-   * tier with this much freshness left, the most it may be kept fresh here.
+   * A load produced `value`: store it if the load is still current (and write it to the shared
+   * tier unless it came from there). The waiters get `value`; if `ttl`, `shouldCache` or `sizeOf`
+   * throws, they get that error instead and nothing is stored.
    */
-  #store(key: K, value: V, l2Ttl: number | undefined): number {
-    const now = this.#clock.now();
-    const full = typeof this.#ttl === 'function' ? this.#ttl(value, key) : this.#ttl;
-    if (typeof full !== 'number' || !(full > 0)) {
-      rangeError('the result of option "ttl"', 'a positive number of ms or Infinity', full);
+  #loaded(
+    load: Load<K, V>,
+    value: V,
+    l2Ttl: number | undefined,
+    tkey: string | undefined,
+    started: number,
+  ): V {
+    if (load.abandoned) return value; // every caller left: dropped, and nobody receives it
+    this.#loadTime += this.#clock.now() - started;
+    const key = load.key;
+    if (!this.#loads.isCurrent(load)) {
+      if (l2Ttl === undefined) this.#loadCount++;
+      return value; // invalidated, set or cleared meanwhile: the callers get it, the cache does not
     }
-    let ttl = full;
-    if (l2Ttl !== undefined) ttl = Math.min(l2Ttl, full);
-    else if (this.#jitter > 0 && ttl !== Infinity) ttl *= 1 - Math.random() * this.#jitter;
-    const keep = ttl + Math.max(this.#swr, this.#sie);
-    const freshUntil = now + ttl;
-    // refresh-ahead starts at the same fraction of the full ttl as where the value was loaded
-    const refreshAt =
-      this.#refreshAhead >= 1
-        ? Infinity
-        : l2Ttl === undefined
-          ? now + ttl * this.#refreshAhead
-          : freshUntil - full * (1 - this.#refreshAhead);
-    const entry: Entry<V> = { value, failed: false, freshUntil, refreshAt };
-    this.#cache.set(key, entry, { ttl: keep });
-    if (this.#bus !== undefined && typeof key !== 'string') this.#index(key);
-    return ttl;
-  }
-
-  /** A failed load: keep a stale value that may still be served, else remember the error. */
-  #remember(key: K, error: unknown): void {
-    const entry = this.#cache.peek(key);
-    const now = this.#clock.now();
-    // a failed refresh keeps the old value for as long as either stale window may serve it
-    const servable = Math.max(this.#swr, this.#sie);
-    if (entry !== undefined && !entry.failed && now < entry.freshUntil + servable) return;
-    if (this.#errorTtl > 0) {
-      const failed: Entry<V> = {
-        value: undefined,
-        error,
-        failed: true,
-        freshUntil: now + this.#errorTtl,
-        refreshAt: Infinity,
-      };
-      this.#cache.set(key, failed, { ttl: this.#errorTtl });
-    }
-  }
-
-  /** The shared tier's value for `key`, or the loader's when the tier misses or fails. */
-  #readThrough(
-    key: K,
-    load: Load<V>,
-    loader: LoadingOptions<K, V>['load'],
-    context: LoadContext<V>,
-  ): Promise<V> {
-    const tkey = this.#tierKeyOf(key, 'get');
-    if (tkey === undefined) return Promise.resolve(loader(key, context));
-    const fallback = (): V | PromiseLike<V> => {
-      // abandoned (every waiter left, or invalidated) while the tier was asked
-      if (context.signal.aborted) throw context.signal.reason;
-      return loader(key, context);
-    };
-    return new Promise<L2Entry<V> | undefined>((resolve) => resolve(this.#l2!.get(tkey))).then(
-      (hit) => {
-        if (hit !== undefined && hit !== null && hit.ttl > 0) {
-          this.#l2Hits++;
-          load.l2Ttl = hit.ttl;
-          return hit.value;
-        }
-        this.#l2Misses++;
-        return fallback();
-      },
-      (error: unknown) => {
-        this.#tierError(error, { tier: 'l2', operation: 'get', key: tkey });
-        return fallback();
-      },
-    );
-  }
-
-  /**
-   * Runs a tier write in the background (`write`, then the bus `message`, so that a cache told
-   * to drop its copy reads the new state from L2). Failures are counted and reported.
-   */
-  #tiers(
-    write: (() => Promise<void>) | undefined,
-    operation: 'set' | 'delete' | 'clear',
-    key: string | undefined,
-    message: InvalidationMessage | undefined,
-  ): void {
-    const bus = message === undefined ? undefined : this.#bus;
-    let done: Promise<void> = Promise.resolve();
-    if (write !== undefined) {
-      done = new Promise<void>((resolve) => resolve(write())).then(undefined, (error: unknown) =>
-        this.#tierError(error, { tier: 'l2', operation, key }),
-      );
-    }
-    if (bus !== undefined) {
-      done = done
-        .then(() => bus.publish(message!))
-        .then(undefined, (error: unknown) =>
-          this.#tierError(error, { tier: 'bus', operation: 'publish', key }),
-        );
-    }
-    this.#pending.add(done);
-    done.then(() => this.#pending.delete(done));
-  }
-
-  #tierError(error: unknown, context: TierErrorContext): void {
-    if (context.tier === 'l2') this.#l2Errors++;
-    else this.#busErrors++;
+    this.#loads.finish(load);
+    let written: number | undefined;
     try {
-      this.#onError?.(error, context);
-    } catch {
-      // a throwing onError must not turn a tier failure into a caller's failure
-    }
-  }
-
-  /** The tier key of `key`, or `undefined` (reported) when it has none. */
-  #tierKeyOf(key: K, operation: 'get' | 'set' | 'delete'): string | undefined {
-    try {
-      return tierKey(key);
+      if (l2Ttl !== undefined) {
+        // from the shared tier: kept for its remaining ttl there, not written back
+        this.#put(key, value, l2Ttl);
+      } else if (this.#shouldCache === undefined || this.#shouldCache(value, key)) {
+        written = this.#put(key, value, undefined);
+      }
     } catch (error) {
-      this.#tierError(error, { tier: this.#l2 ? 'l2' : 'bus', operation });
-      return undefined;
+      this.#loadErrors++;
+      throw error;
     }
+    if (l2Ttl === undefined) this.#loadCount++;
+    if (written !== undefined && tkey !== undefined && this.#tiers!.hasL2) {
+      this.#tiers!.write(tkey, value, written, false);
+    }
+    return value;
   }
 
-  /** Remembers the tier key of a non-string key, so that bus messages can name it. */
-  #index(key: K): void {
-    let index = this.#byTierKey;
-    if (index === undefined) index = this.#byTierKey = new Map();
-    let tkey: string;
-    try {
-      tkey = tierKey(key);
-    } catch {
-      return;
+  /** A load failed: remember the failure if it is still current (unless a stale value stays). */
+  #failed(load: Load<K, V>, error: unknown, started: number): never {
+    if (load.abandoned) throw error; // every caller left: dropped, never counted nor remembered
+    this.#loadTime += this.#clock.now() - started;
+    this.#loadErrors++;
+    if (this.#loads.isCurrent(load)) {
+      this.#loads.finish(load);
+      const now = this.#clock.now();
+      if (!this.#fresh.keepsOnFailure(this.#cache.peek(load.key), now)) {
+        const failed = this.#fresh.failure(error, now);
+        if (failed !== undefined) this.#cache.set(load.key, failed, { ttl: this.#fresh.errorTtl });
+      }
     }
-    index.set(tkey, key);
-    // stale entries (evicted keys) are dropped by rebuilding once the index outgrows the cache
-    if (index.size > 2 * (this.#cache.size + this.#loads.size) + 64) {
-      index.clear();
-      for (const k of this.#cache.keys()) index.set(tierKey(k), k);
-      for (const k of this.#loads.keys()) index.set(tierKey(k), k);
-    }
+    throw error;
   }
 
-  #onMessage(message: InvalidationMessage): void {
-    if (message === null || typeof message !== 'object' || message.origin === this.#origin) return;
-    if (message.clear === true) {
-      this.#busMessages++;
-      this.#dropLocal(undefined);
-      return;
-    }
-    if (!Array.isArray(message.keys)) return;
-    this.#busMessages++;
-    this.#dropLocal(message.keys);
+  /** Stores a loaded value in L1 (callback errors are reported); returns its fresh ttl. */
+  #put(key: K, value: V, l2Ttl: number | undefined): number {
+    const stored = this.#fresh.store(value, key, this.#clock.now(), l2Ttl);
+    this.#cache.set(key, stored.entry, { ttl: stored.keep });
+    return stored.ttl;
   }
 
   /**
    * Drops L1 copies (of `keys`, or all) because another cache changed them: no tier writes, no
-   * bus message; loads in flight are not aborted (their waiters still get a value), but their
+   * bus message; loads in flight are not aborted (their callers still get a value), but their
    * results are not stored.
    */
-  #dropLocal(keys: readonly string[] | undefined): void {
+  #dropLocal(keys: readonly unknown[] | undefined): void {
     if (keys === undefined) {
       this.#cache.clear();
-      this.#loads.clear();
-      this.#byTierKey?.clear();
+      this.#loads.releaseAll();
       return;
     }
-    for (const tkey of keys) {
-      if (typeof tkey !== 'string') continue;
-      const key = (this.#byTierKey?.get(tkey) ?? tkey) as K;
-      this.#byTierKey?.delete(tkey);
-      this.#cache.delete(key);
-      this.#loads.delete(key);
+    for (const key of keys) {
+      this.#cache.delete(key as K);
+      this.#loads.release(key as K);
     }
-  }
-
-  /** One caller waiting on a load, with its own signal and timeout. */
-  #wait(key: K, load: Load<V>, signal: AbortSignal | undefined, stale: Entry<V> | undefined) {
-    if (signal === undefined && this.#timeout === Infinity && stale === undefined) {
-      // a caller that can neither leave nor fall back shares the load's own promise (no
-      // per-caller promise, closures or listeners), and keeps the load from ever being abandoned
-      load.pinned = true;
-      return load.promise;
-    }
-    load.waiters++;
-    return new Promise<V>((resolve, reject) => {
-      let done = false;
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const staleValue = (): { ok: boolean; value?: V } => {
-        if (stale === undefined || stale.failed) return { ok: false };
-        if (this.#clock.now() >= stale.freshUntil + this.#sie) return { ok: false };
-        // the stale entry may have been invalidated meanwhile
-        if (this.#cache.peek(key) !== stale) return { ok: false };
-        return { ok: true, value: stale.value as V };
-      };
-      const leave = (settle: () => void, abandoned: unknown) => {
-        if (done) return;
-        done = true;
-        if (timer !== undefined) clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        load.waiters--;
-        if (abandoned !== undefined && load.waiters === 0 && !load.pinned && !load.settled) {
-          load.controller.abort(abandoned);
-        }
-        settle();
-      };
-      // a failed or timed-out load: the stale value if staleIfError still allows it, else the error
-      const fail = (error: unknown, abandoned: unknown) => {
-        const fallback = staleValue();
-        leave(() => {
-          if (fallback.ok) {
-            this.#staleHits++;
-            resolve(fallback.value as V);
-          } else reject(error);
-        }, abandoned);
-      };
-      const onAbort = () => leave(() => reject(signal!.reason), signal!.reason);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      if (this.#timeout !== Infinity) {
-        timer = setTimeout(() => {
-          const error = new TimeoutError(`lrukit: load timed out after ${this.#timeout} ms`);
-          fail(error, error);
-        }, this.#timeout);
-      }
-      load.promise.then(
-        (value) => leave(() => resolve(value), undefined),
-        (error: unknown) => fail(error, undefined),
-      );
-    });
   }
 }

@@ -109,19 +109,34 @@ export interface InvalidationBus {
 }
 
 /**
- * Where a tier failure happened, as passed to `onError`.
+ * Where a failure reported to `onError` happened: a tier call (`l2`, `bus`), or an `onEvict`
+ * callback that threw on a background path (`l1`: a load completing, a bus message, a timer),
+ * where no caller could receive the error.
  *
  * @example
  * ```ts
- * const onError = (error: unknown, { tier, operation, key }: TierErrorContext) =>
- *   log.warn({ err: error, tier, operation, key }, 'cache tier failure');
+ * const onError = (error: unknown, { tier, operation, key }: ErrorContext) =>
+ *   log.warn({ err: error, tier, operation, key }, 'cache failure');
  * ```
  */
-export interface TierErrorContext {
-  /** `'l2'` (the shared store) or `'bus'` (the invalidation bus). */
-  readonly tier: 'l2' | 'bus';
-  /** The failed call: `get`, `set`, `delete`, `clear` on the store; `publish`, `subscribe` on the bus. */
-  readonly operation: 'get' | 'set' | 'delete' | 'clear' | 'publish' | 'subscribe';
+export interface ErrorContext {
+  /** `'l2'` (the shared store), `'bus'` (the invalidation bus) or `'l1'` (this process's cache). */
+  readonly tier: 'l1' | 'l2' | 'bus';
+  /**
+   * The failed call: `get`, `set`, `delete`, `clear` on the store; `publish`, `subscribe` on the
+   * bus; `onEvict` for a callback that threw in the background.
+   */
+  readonly operation: 'get' | 'set' | 'delete' | 'clear' | 'publish' | 'subscribe' | 'onEvict';
   /** The key (as sent to the tier), when the call had one. */
   readonly key?: string;
 }
+
+/**
+ * The context of a tier failure (the name before background callback errors joined them).
+ *
+ * @example
+ * ```ts
+ * const onError = (error: unknown, context: TierErrorContext) => console.warn(context.tier, error);
+ * ```
+ */
+export type TierErrorContext = ErrorContext;

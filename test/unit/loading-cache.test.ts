@@ -486,10 +486,10 @@ describe('LoadingCache: bad input', () => {
     expect(() => new LoadingCache(options as never)).toThrow(message);
   });
 
-  it('refuses a bad get() signal without loading', () => {
+  it('refuses a bad get() signal without loading, as a rejected Promise (get never throws)', async () => {
     const spy = vi.fn(load);
     const cache = new LoadingCache<string, number>({ load: spy, maxEntries: 1 });
-    expect(() => cache.get('a', { signal: 'no' as never })).toThrow(/option "signal"/);
+    await expect(cache.get('a', { signal: 'no' as never })).rejects.toThrow(/option "signal"/);
     expect(spy).not.toHaveBeenCalled();
   });
 });
