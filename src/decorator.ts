@@ -1,7 +1,7 @@
 /** @cached(): a method decorator, a thin adapter over `memoize` with one cache per instance or per class. */
 
 import { describeValue, typeError } from './errors.js';
-import { type AnyFunction, type Memoized, type MemoizeOptions, memoize } from './memoize.js';
+import { type AnyFunction, type Memoized, type MemoizeOptions, memoizeAs } from './memoize.js';
 
 /**
  * Options of `@cached`: every `memoize` option (every `LoadingCache` option except `load`, plus
@@ -170,6 +170,8 @@ interface Registration {
 const registry = new WeakMap<Function, Registration>();
 
 const SCOPES: ReadonlySet<unknown> = new Set(['instance', 'class']);
+/** How error messages name this API. */
+const API = '@cached()';
 
 /** Builds the replacement of `method`: validates the options now, creates caches as needed. */
 function replace(method: unknown, name: string | symbol, options: CachedOptions): AnyFunction {
@@ -181,7 +183,7 @@ function replace(method: unknown, name: string | symbol, options: CachedOptions)
 
   let resolve: Registration['resolve'];
   if (scope === 'class') {
-    const shared = memoize(fn, memoizeOptions);
+    const shared = memoizeAs(API, ['scope'], fn, memoizeOptions);
     resolve = () => shared;
   } else {
     // one cache per instance cannot share a tier: each would subscribe to the bus (and be kept
@@ -196,7 +198,7 @@ function replace(method: unknown, name: string | symbol, options: CachedOptions)
       }
     }
     // a throwaway memoize checks the options at decoration time, not at the first call
-    memoize(fn, memoizeOptions);
+    memoizeAs(API, ['scope'], fn, memoizeOptions);
     // keyed weakly by the receiver: a cache never keeps its instance alive
     const perInstance = new WeakMap<object, Memoized<AnyFunction>>();
     resolve = (self, create) => {
@@ -206,7 +208,7 @@ function replace(method: unknown, name: string | symbol, options: CachedOptions)
       }
       let memoized = perInstance.get(self);
       if (memoized === undefined && create) {
-        memoized = memoize(fn, memoizeOptions);
+        memoized = memoizeAs(API, ['scope'], fn, memoizeOptions);
         perInstance.set(self, memoized);
       }
       return memoized;

@@ -168,7 +168,8 @@ export interface LoadingCacheStats {
   readonly busMessages: number;
 }
 
-const KNOWN = new Set([
+/** Internal: the option names `new LoadingCache` takes (memoize and @cached derive theirs). */
+export const LOADING_OPTIONS: ReadonlySet<string> = new Set([
   'load',
   'ttl',
   'staleWhileRevalidate',
@@ -289,7 +290,7 @@ export class LoadingCache<K, V> {
           'the load, and a read cannot make data younger (refreshAhead keeps hot keys fresh)',
       );
     }
-    const o = checkOptionsObject(`${api} options`, options, KNOWN);
+    const o = checkOptionsObject(`${api} options`, options, LOADING_OPTIONS);
     if (o === undefined) typeError(`${api} options`, 'an object', options);
     if (typeof o.load !== 'function') typeError(option('load'), 'a function', o.load);
     this.#loader = o.load as LoadingOptions<K, V>['load'];

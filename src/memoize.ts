@@ -1,8 +1,14 @@
 /** memoize(): any function's calls cached in a `LoadingCache`, keyed by its arguments. */
 
-import { typeError } from './errors.js';
+import { checkOptionsObject, typeError } from './errors.js';
 import { stableKey } from './key.js';
-import { BIND_LOAD, LoadingCache, type LoadingOptions } from './loading-cache.js';
+import {
+  API_NAME,
+  BIND_LOAD,
+  LOADING_OPTIONS,
+  LoadingCache,
+  type LoadingOptions,
+} from './loading-cache.js';
 import type { CountBound, SizeBound } from './options.js';
 
 /**
@@ -74,19 +80,49 @@ export interface Memoized<F extends AnyFunction> {
  * ```
  */
 export function memoize<F extends AnyFunction>(fn: F, options?: MemoizeOptions<F>): Memoized<F> {
+  return memoizeAs('memoize()', [], fn, options);
+}
+
+/** The option names of `memoize`: every `LoadingCache` option but `load`, plus `key`. */
+const MEMOIZE_OPTIONS = [...LOADING_OPTIONS].filter((name) => name !== 'load').concat('key');
+
+/**
+ * Internal: `memoize` for an API that builds on it (`@cached()`), whose name and extra options
+ * (`scope`) its error messages give, so that they name what the user called.
+ */
+export function memoizeAs<F extends AnyFunction>(
+  api: string,
+  extra: readonly string[],
+  fn: F,
+  options: MemoizeOptions<F> | undefined,
+): Memoized<F> {
   type V = Awaited<ReturnType<F>>;
-  if (typeof fn !== 'function') typeError('memoize() argument "fn"', 'a function', fn);
+  if (typeof fn !== 'function') typeError(`${api} argument "fn"`, 'a function', fn);
+  if (options !== undefined && (typeof options !== 'object' || options === null)) {
+    typeError(`${api} options`, 'an object', options);
+  }
+  if (options !== undefined && 'load' in options) {
+    throw new TypeError(
+      `lrukit: option "load" is not taken by ${api}: the ${api === 'memoize()' ? 'memoized function' : 'method'} is the loader`,
+    );
+  }
+  if (options !== undefined && !('updateAgeOnGet' in options)) {
+    checkOptionsObject(`${api} options`, options, new Set([...MEMOIZE_OPTIONS, ...extra]));
+  }
   const { key: keyOption, ...rest } = (options ?? {}) as MemoizeOptions<F>;
   if (keyOption !== undefined && typeof keyOption !== 'function') {
     typeError('option "key"', 'a function', keyOption);
   }
   const keyOf: (args: Parameters<F>) => string =
     keyOption === undefined ? (args) => stableKey(args, 'args') : (args) => keyOption(...args);
+  // a bound given as undefined is no bound: the default applies, as when it is left out
+  const bounded =
+    (rest as { maxEntries?: unknown }).maxEntries !== undefined ||
+    (rest as { maxSize?: unknown }).maxSize !== undefined;
   // the call whose arguments the loader needs: LoadingCache starts a load synchronously inside
   // get() and refresh() (BIND_LOAD binds it then; with an l2 it runs later), so this is set
   // just around those calls
   let current: { self: unknown; args: Parameters<F> } | undefined;
-  const bounded = 'maxEntries' in rest || 'maxSize' in rest;
   const invoke = (call: typeof current) => {
     if (call === undefined) {
       throw new Error('lrukit: a memoized cache loads only through the memoized function');
@@ -94,9 +130,10 @@ export function memoize<F extends AnyFunction>(fn: F, options?: MemoizeOptions<F
     return fn.apply(call.self, call.args) as V | PromiseLike<V>;
   };
   const cache = new LoadingCache<string, V>({
-    ...(bounded ? {} : { maxEntries: 1_000 }),
     ...rest,
+    ...(bounded ? {} : { maxEntries: 1_000 }),
     load: () => invoke(current),
+    [API_NAME]: api,
     [BIND_LOAD]: () => {
       const call = current;
       return () => invoke(call);

@@ -4,6 +4,7 @@
 // checks that nothing escapes.
 import {
   type BusListener,
+  cached,
   type InvalidationBus,
   type InvalidationMessage,
   LoadingCache,
@@ -540,5 +541,45 @@ describe('8. smaller ones', () => {
     await expect(cache.get('k')).rejects.toBe(boom);
     expect(cache.stats).toMatchObject({ loads: 0, loadErrors: 1 });
     expect(cache.size).toBe(0);
+  });
+
+  it('memoize refuses options that are not an object, naming memoize()', () => {
+    const fn = async (x: number) => x;
+    expect(() => memoize(fn, 5 as never)).toThrow(/memoize\(\) options must be an object, got 5/);
+    expect(() => memoize(fn, null as never)).toThrow(
+      /memoize\(\) options must be an object, got null/,
+    );
+  });
+
+  it('memoize takes { maxEntries: undefined } as no bound given: the default 1,000 applies', async () => {
+    const fn = async (x: number) => x;
+    const m = memoize(fn, { maxEntries: undefined });
+    for (let i = 0; i < 1_001; i++) await m(i);
+    expect(m.cache.size).toBe(1_000);
+    expect(m.peek(0)).toBeUndefined();
+  });
+
+  it('errors from memoize and @cached name that API and list the options it takes', () => {
+    const fn = async (x: number) => x;
+    const unknown = () => memoize(fn, { bogus: 1 } as never);
+    expect(unknown).toThrow(/unknown option "bogus" in memoize\(\) options; known options: ttl,/);
+    expect(unknown).toThrow(/, key$/); // its own option, and not "load", which it does not take
+    expect(unknown).not.toThrow(/LoadingCache|\bload,/);
+    expect(() => memoize(fn, { load: fn } as never)).toThrow(/"load" is not taken by memoize\(\)/);
+    expect(() => memoize(fn, { updateAgeOnGet: true } as never)).toThrow(
+      /not supported by memoize\(\)/,
+    );
+    const decorate = (options: object) =>
+      cached(options as never)(async function method() {}, {
+        kind: 'method',
+        name: 'method',
+        static: false,
+        private: false,
+        addInitializer() {},
+      } as never);
+    expect(() => decorate({ bogus: 1 })).toThrow(
+      /unknown option "bogus" in @cached\(\) options; known options: .*, key, scope$/,
+    );
+    expect(() => decorate({ updateAgeOnGet: true })).toThrow(/not supported by @cached\(\)/);
   });
 });

@@ -1,14 +1,11 @@
 // LoadingCache with a shared second tier (l2) and an invalidation bus, against in-memory tiers on
 // a ManualClock. The same contract over real Redis servers is tested in test/redis/.
 import {
-  type BusListener,
   cached,
   type InvalidationBus,
-  type InvalidationMessage,
   type L2Store,
   LoadingCache,
   memoize,
-  stableKey,
   type TierErrorContext,
 } from 'lrukit';
 import { ManualClock } from 'lrukit/testing';
