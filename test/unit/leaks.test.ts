@@ -6,7 +6,13 @@
  * Needs a real `gc()`: vitest.config.ts runs the workers with `execArgv: ['--expose-gc']`.
  */
 
-import { type EvictionReason, LruCache, type LruCacheOptions } from 'lrukit';
+import {
+  type EvictionReason,
+  LoadingCache,
+  LruCache,
+  type LruCacheOptions,
+  TimeoutError,
+} from 'lrukit';
 import { ManualClock } from 'lrukit/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
@@ -575,4 +581,106 @@ describe('heap', () => {
     expect(retained() - before, 'after clear()').toBeLessThan(1 * MB);
     expect(cache.size).toBe(0);
   });
+});
+
+/**
+ * A stand-in for the platform's setTimeout/clearTimeout for many timers of one delay: a queue
+ * fired all at once by `fire()`. vitest's fake timers scan every pending timer for each one they
+ * fire (and capture a stack per timer), which makes 100,000 of them take minutes.
+ */
+function queueTimers() {
+  const real = { setTimeout: globalThis.setTimeout, clearTimeout: globalThis.clearTimeout };
+  let queue = new Map<number, () => void>();
+  let next = 1;
+  globalThis.setTimeout = ((callback: () => void) => {
+    queue.set(next, callback);
+    return next++;
+  }) as never;
+  globalThis.clearTimeout = ((handle: number) => {
+    queue.delete(handle);
+  }) as never;
+  return {
+    /** Fires every timer pending now (all are due: one delay). */
+    fire() {
+      const due = queue;
+      queue = new Map();
+      for (const callback of due.values()) callback();
+    },
+    get pending() {
+      return queue.size;
+    },
+    restore() {
+      globalThis.setTimeout = real.setTimeout;
+      globalThis.clearTimeout = real.clearTimeout;
+    },
+  };
+}
+
+describe('LoadingCache: abandoned loads are not retained (issue 11)', () => {
+  let timers: ReturnType<typeof queueTimers> | undefined;
+  afterEach(() => {
+    timers?.restore();
+    timers = undefined;
+  });
+
+  /**
+   * 100,000 keys whose loaders never settle, each given up by its caller after `timeout`. Each
+   * loader keeps a listener on its signal holding 1 KB, as a real request would (fetch keeps
+   * its request reachable from the signal): nothing of it may stay reachable from the cache.
+   */
+  async function hungLoads(
+    keys: number,
+    withSignal: boolean,
+  ): Promise<{ growth: number; aborted: number; loadErrors: number }> {
+    const clock = queueTimers();
+    timers = clock;
+    let aborted = 0;
+    const cache = new LoadingCache<number, number>({
+      load: (_key, { signal }) => {
+        const request = new Array(128).fill(1); // ~1 KB
+        signal.addEventListener('abort', () => {
+          aborted += request.length > 0 ? 1 : 0;
+        });
+        return new Promise<number>(() => {});
+      },
+      maxEntries: 1_000,
+      timeout: 50,
+    });
+    const batch = async (from: number, to: number) => {
+      const waits: Array<Promise<unknown>> = [];
+      for (let key = from; key < to; key++) {
+        const controller = withSignal ? new AbortController() : undefined;
+        waits.push(cache.get(key, { signal: controller?.signal }).catch((error: unknown) => error));
+      }
+      clock.fire(); // the timeout of every caller of this batch
+      const errors = await Promise.all(waits);
+      expect(errors.every((e) => e instanceof TimeoutError)).toBe(true);
+    };
+    await batch(0, 5_000); // warms up the code before measuring
+    // collect() yields with setImmediate, which the stand-in leaves alone
+    await collect();
+    const before = retained();
+    for (let from = 5_000; from < 5_000 + keys; from += 10_000) await batch(from, from + 10_000);
+    expect(clock.pending).toBe(0);
+    await collect();
+    const growth = retained() - before;
+    // a get after all that calls the loader again: nothing is wedged
+    const next = cache.get(0);
+    next.catch(() => {});
+    clock.fire();
+    await expect(next).rejects.toBeInstanceOf(TimeoutError);
+    return { growth, aborted, loadErrors: cache.stats.loadErrors };
+  }
+
+  it('100,000 timed-out loads that never settle: the heap returns to where it started', async () => {
+    const { growth, aborted, loadErrors } = await hungLoads(100_000, false);
+    expect(growth).toBeLessThan(4 * MB); // about 230 MB before the fix
+    expect(aborted).toBe(105_001); // every loader was told to stop
+    expect(loadErrors).toBe(105_001); // each timed-out load counted once as failed
+  }, 60_000);
+
+  it('30,000 more with a signal per caller (each caller listens on its own signal too)', async () => {
+    const { growth } = await hungLoads(30_000, true);
+    expect(growth).toBeLessThan(2 * MB); // about 70 MB before the fix
+  }, 60_000);
 });
