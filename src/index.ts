@@ -36,6 +36,7 @@ export type {
 } from './options.js';
 export type {
   BusListener,
+  ErrorContext,
   InvalidationBus,
   InvalidationMessage,
   L2Entry,

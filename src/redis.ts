@@ -22,6 +22,7 @@ export {
 export { type RedisStoreOptions, redisStore } from './redis/store.js';
 export type {
   BusListener,
+  ErrorContext,
   InvalidationBus,
   InvalidationMessage,
   L2Entry,
