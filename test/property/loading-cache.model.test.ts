@@ -32,10 +32,17 @@
  *   callback error; `get` never throws synchronously; an error from a background path (a load
  *   completing, a timer) goes to `onError`; nothing becomes an unhandled rejection.
  *
- * Where the rules leave a choice, the model accepts each reading (see `fallback`).
+ * Where the rules leave a choice, the model accepts each reading (see `fallback`, and `run`'s
+ * `get`: an `onEvict` error met inside `get` may reject that `get` or go to `onError`).
  *
- * Environment: LRUKIT_MODEL_RUNS (total runs over the three properties, default 20,000 in Node)
- * and LRUKIT_MODEL_SEED (a fixed seed; fast-check prints the seed and path of any failure).
+ * A failure names the check that failed and the run's resolved trace (`#n` is the n-th caller,
+ * "loader call n" the n-th loader call). A full run must also have met each situation listed in
+ * EVERY_PROPERTY & co. (a guard against generators that quietly stop reaching a rule).
+ * scripts/mutation-check.mjs shows that breaking any one rule in src/ makes this file fail.
+ *
+ * Environment: LRUKIT_MODEL_RUNS (total runs over the three properties; default 20,000 in Node,
+ * about 9 s on a 2-core machine), LRUKIT_MODEL_SEED (a fixed seed; fast-check prints the seed
+ * and path of any failure), LRUKIT_MODEL_COVERAGE=1 (print how often each situation arose).
  */
 
 import fc from 'fast-check';
@@ -132,6 +139,11 @@ class Model {
   readonly active = new Set<Waiter>();
   /** Failures `stats.loadErrors` may count: loader errors and timeouts, never an abort. */
   loadErrorBound = 0;
+  /**
+   * Failures it must count: a rejection of the key's own load, and a background refresh or
+   * `refresh()` detached by its timeout ("counted as failed").
+   */
+  loadErrorFloor = 0;
   /** Loads whose signal was aborted in this step (a fetch-like loader then rejects). */
   readonly aborting: Load[] = [];
   nextValue = 0;
@@ -171,7 +183,8 @@ class Model {
     if (e?.kind === 'value') {
       if (this.now < e.freshUntil + this.c.staleWhileRevalidate) {
         this.#finish(w, [{ t: 'value', v: e.value }]);
-        if (this.now >= e.freshUntil || this.now >= e.refreshAt) this.#background(key);
+        if (this.now >= e.freshUntil) this.#background(key, 'stale-while-revalidate');
+        else if (this.now >= e.refreshAt) this.#background(key, 'refresh-ahead');
         return w;
       }
       w.snap = e; // past staleWhileRevalidate, inside staleIfError
@@ -179,7 +192,10 @@ class Model {
     const joined = this.registered.get(key);
     if (joined !== undefined) {
       saw('get joined a running load');
-      if (reason === undefined && this.loads.some((l) => l.key === key && l.detachedBy === 'abort')) {
+      if (
+        reason === undefined &&
+        this.loads.some((l) => l.key === key && l.detachedBy === 'abort')
+      ) {
         saw('get without signal after an abort-detached load of the key');
       }
     }
@@ -253,6 +269,7 @@ class Model {
       return;
     }
     if (load.registered) {
+      this.loadErrorFloor++;
       this.#unregister(load);
       if (this.live(load.key)?.kind === 'value') saw('a failed load kept the stale value');
       if (this.c.errorTtl > 0 && this.live(load.key)?.kind !== 'value') {
@@ -373,9 +390,9 @@ class Model {
   }
 
   /** A stale-while-revalidate hit or refresh-ahead: one background load, if none is running. */
-  #background(key: Key): void {
+  #background(key: Key, why: string): void {
     if (this.registered.has(key)) return;
-    saw('background refresh started');
+    saw(`${why} refresh started`);
     this.#wait(this.#waiter('background', key, undefined), this.#start(key));
   }
 
@@ -385,6 +402,7 @@ class Model {
     if (load.waiters.size > 0 || load.loaderSettled || load.detached) return;
     load.detached = true;
     load.detachedBy = why;
+    if (why === 'timeout' && w.kind !== 'get') this.loadErrorFloor++;
     saw(`load detached by ${why}${load.registered ? '' : ' (already unregistered)'}`);
     this.#unregister(load);
     this.#abortSignal(load);
@@ -647,6 +665,7 @@ async function run(m: Model, r: Real, op: Op): Promise<string> {
         m.rejectedAtOnce(op.t, op.k, reason, first);
       } else if (op.t === 'refresh') m.refresh(op.k);
       else m.get(op.k, reason);
+      if (first !== undefined) saw(`${op.t}() met a throwing onEvict`);
       if (
         first !== undefined &&
         !r.onErrors.has(first) &&
@@ -823,6 +842,12 @@ function verify(m: Model, r: Real, what: string): void {
         'timeout(s) happened (an abort was counted)',
     );
   }
+  if (loadErrors < m.loadErrorFloor) {
+    fail(
+      `stats.loadErrors is ${loadErrors}, but ${m.loadErrorFloor} failure(s) must be counted ` +
+        "(rejections of the key's load, refreshes detached by timeout)",
+    );
+  }
   // callback errors on background paths go to onError
   for (const t of r.thrown) {
     if (t.during === undefined) saw('onEvict threw on a background path');
@@ -926,7 +951,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
     weight: 4,
     arbitrary: fc.record({
       t: fc.constant('clock' as const),
-      ms: fc.oneof(fc.constantFrom(25, 50, 100), fc.integer({ min: 1, max: 120 })),
+      ms: fc.oneof(fc.constantFrom(25, 50, 100, 110), fc.integer({ min: 1, max: 120 })),
     }),
   },
   {
@@ -966,8 +991,17 @@ const env = (name: string): string | undefined =>
 const TOTAL_RUNS = Number(env('LRUKIT_MODEL_RUNS') ?? (inNode ? 20_000 : 4_000));
 const SEED = env('LRUKIT_MODEL_SEED');
 
-async function check(config: fc.Arbitrary<Config>, share: number): Promise<void> {
+/**
+ * Runs the model over `share` of the runs; with the full count, the runs must have exercised each
+ * of `required` (so a change to the generators cannot quietly stop testing a rule).
+ */
+async function check(
+  config: fc.Arbitrary<Config>,
+  share: number,
+  required: readonly string[],
+): Promise<void> {
   coverage.clear();
+  const numRuns = Math.max(1, Math.round(TOTAL_RUNS * share));
   await fc.assert(
     fc.asyncProperty(config, commands, async (c, cmds) => {
       vi.clearAllTimers();
@@ -985,11 +1019,21 @@ async function check(config: fc.Arbitrary<Config>, share: number): Promise<void>
       }
     }),
     {
-      numRuns: Math.max(1, Math.round(TOTAL_RUNS * share)),
+      numRuns,
+      // the failing check's message (with the run's resolved trace) in the report itself
+      includeErrorInReport: true,
       ...(SEED === undefined ? {} : { seed: Number(SEED) }),
     },
   );
-  if (env('LRUKIT_MODEL_COVERAGE')) console.log([...coverage].sort().map(([k, n]) => `${String(n).padStart(7)}  ${k}`).join('\n'));
+  if (env('LRUKIT_MODEL_COVERAGE')) {
+    console.log([...coverage].map(([event, n]) => `${String(n).padStart(7)}  ${event}`).join('\n'));
+  }
+  if (numRuns >= 2_000) {
+    const missing = required.filter((event) => !coverage.has(event));
+    if (missing.length > 0) {
+      throw new Error(`${numRuns} runs never exercised: ${missing.join('; ')}`);
+    }
+  }
 }
 
 beforeEach(() => {
@@ -1005,11 +1049,47 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
+/** Situations every property must meet in a full run (names as `saw` records them). */
+const EVERY_PROPERTY = [
+  'get joined a running load',
+  'load detached by abort',
+  'get without signal after an abort-detached load of the key',
+  'late value of a detached load dropped',
+  'late error of a detached load dropped',
+  'invalidate cancelled a load',
+  'set superseded a load',
+  'clear cancelled a load',
+  'an unregistered load settled for its waiters',
+  'stale-while-revalidate refresh started',
+  'refresh-ahead refresh started',
+  'a failure remembered (errorTtl)',
+  'get served a remembered error',
+  'a failed load kept the stale value',
+  'stale value served on error',
+];
+const WITH_TIMEOUT = [
+  'get timed out',
+  'refresh timed out',
+  'background timed out',
+  'load detached by timeout',
+  'stale value served on timeout',
+];
+const WITH_THROWING_ON_EVICT = [
+  'set() met a throwing onEvict',
+  'invalidate() met a throwing onEvict',
+  'clear() met a throwing onEvict',
+  'get() met a throwing onEvict',
+  'onEvict threw on a background path',
+];
+
 describe('LoadingCache (model): loads under failure', () => {
   it('with timeout: no stuck keys, private aborts, detached loads dropped', {
     timeout: 300_000,
   }, async () => {
-    await check(configOf(fc.constant(50), fc.constant('never' as const)), 0.4);
+    await check(configOf(fc.constant(50), fc.constant('never' as const)), 0.4, [
+      ...EVERY_PROPERTY,
+      ...WITH_TIMEOUT,
+    ]);
   });
 
   it('without timeout: pinned loads, aborts, invalidate/set/clear races', {
@@ -1018,6 +1098,7 @@ describe('LoadingCache (model): loads under failure', () => {
     await check(
       configOf(fc.constant(Number.POSITIVE_INFINITY), fc.constant('never' as const)),
       0.3,
+      EVERY_PROPERTY,
     );
   });
 
@@ -1030,6 +1111,110 @@ describe('LoadingCache (model): loads under failure', () => {
         fc.constantFrom('every' as const, 'alternate' as const),
       ),
       0.3,
+      [...EVERY_PROPERTY, ...WITH_TIMEOUT, ...WITH_THROWING_ON_EVICT],
     );
   });
+});
+
+/**
+ * The smallest cases the properties above shrink to on the code before issue 11's rewrite (each
+ * broke the rule it is named after), run through the same model so they stay readable.
+ */
+describe('LoadingCache (model): the counterexamples of issue 11', () => {
+  const quiet: Config = {
+    timeout: Number.POSITIVE_INFINITY,
+    errorTtl: 0,
+    staleWhileRevalidate: 0,
+    staleIfError: 0,
+    refreshAhead: undefined,
+    onEvictThrows: 'never',
+    fetchLike: false,
+  };
+  const get = (k: Key, signal = false): Op => ({ t: 'get', k, signal });
+  const cases: Array<[string, Partial<Config>, Op[]]> = [
+    [
+      'a timed-out load is detached: the next get loads again',
+      { timeout: 50 },
+      [get('a'), { t: 'timers', ms: 50 }, get('a')],
+    ],
+    [
+      'a hung stale-while-revalidate refresh is detached after timeout',
+      { timeout: 50, staleWhileRevalidate: 50 },
+      [
+        { t: 'set', k: 'a' },
+        { t: 'clock', ms: 100 },
+        get('a'),
+        { t: 'timers', ms: 50 },
+        { t: 'clock', ms: 10 },
+        get('a'),
+      ],
+    ],
+    [
+      "a caller arriving after the only waiter aborted never gets that waiter's reason",
+      {},
+      [get('a', true), { t: 'abort', pick: 0 }, get('a'), { t: 'settle', pick: 0, kind: 'reason' }],
+    ],
+    [
+      'an abort is neither remembered by errorTtl nor counted in loadErrors',
+      { errorTtl: 100, fetchLike: true },
+      [get('a', true), { t: 'abort', pick: 0 }, get('a')],
+    ],
+    [
+      'refresh() is a waiter: a caller aborting does not cancel it',
+      {},
+      [{ t: 'refresh', k: 'a' }, get('a', true), { t: 'abort', pick: 0 }],
+    ],
+    [
+      'refresh() obeys timeout',
+      { timeout: 50 },
+      [
+        { t: 'refresh', k: 'a' },
+        { t: 'timers', ms: 50 },
+      ],
+    ],
+    [
+      'invalidate cancels the load even when onEvict throws',
+      { onEvictThrows: 'every', staleIfError: 50 },
+      [
+        { t: 'set', k: 'a' },
+        { t: 'clock', ms: 100 },
+        get('a'),
+        { t: 'invalidate', k: 'a' },
+        { t: 'settle', pick: 0, kind: 'value' },
+      ],
+    ],
+    [
+      'clear cancels the loads even when onEvict throws',
+      { onEvictThrows: 'every' },
+      [{ t: 'set', k: 'b' }, get('a'), { t: 'clear' }],
+    ],
+    [
+      'get never throws synchronously',
+      { onEvictThrows: 'every' },
+      [{ t: 'set', k: 'a' }, { t: 'clock', ms: 100 }, get('a')],
+    ],
+    [
+      "an onEvict error while a load completes goes to onError, not to the load's callers",
+      { onEvictThrows: 'every', staleIfError: 50 },
+      [
+        { t: 'set', k: 'a' },
+        { t: 'clock', ms: 100 },
+        get('a'),
+        { t: 'settle', pick: 0, kind: 'value' },
+      ],
+    ],
+  ];
+  for (const [name, options, ops] of cases) {
+    it(name, async () => {
+      const c = { ...quiet, ...options };
+      const m = new Model(c);
+      const r = new Real(c);
+      try {
+        for (const op of ops) await step(m, r, op);
+        await drain(m, r);
+      } catch (error) {
+        throw new Error(`${(error as Error).message}\n      run: ${m.trace.join('; ')}`);
+      }
+    });
+  }
 });
