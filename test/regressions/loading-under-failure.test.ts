@@ -13,31 +13,8 @@ import {
 } from 'lrukit';
 import { ManualClock } from 'lrukit/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { flush, type ManualCall, manualLoader } from '../shared/loaders.js';
 import { MemoryBus, MemoryStore } from '../shared/memory-tiers.js';
-
-interface Call<V> {
-  key: string;
-  signal: AbortSignal;
-  resolve: (v: V) => void;
-  reject: (e: unknown) => void;
-}
-
-/** A loader whose calls the test settles by hand (or never). */
-function manualLoader<V>() {
-  const calls: Array<Call<V>> = [];
-  const load = vi.fn(
-    (key: string, { signal }: { signal: AbortSignal }) =>
-      new Promise<V>((resolve, reject) => {
-        calls.push({ key, signal, resolve, reject });
-      }),
-  );
-  return { calls, load };
-}
-
-/** Lets settled promises run their handlers (a microtask flush, not a sleep). */
-const flush = async () => {
-  for (let i = 0; i < 20; i++) await Promise.resolve();
-};
 
 /** Whether `promise` has settled, without waiting for it. */
 async function state(promise: Promise<unknown>): Promise<'pending' | 'resolved' | 'rejected'> {
@@ -205,10 +182,10 @@ describe("2. one caller's abort never reaches another", () => {
 
   it('a storm of 1,000 callers with random aborts: each gets a value or its own reason', async () => {
     // a loader that honours its signal the way fetch does: it rejects with the signal's reason
-    const calls: Array<Call<number>> = [];
+    const calls: Array<ManualCall<number>> = [];
     const load = (key: string, { signal }: { signal: AbortSignal }) =>
       new Promise<number>((resolve, reject) => {
-        calls.push({ key, signal, resolve, reject });
+        calls.push({ key, signal, stale: undefined, resolve, reject });
         signal.addEventListener('abort', () => reject(signal.reason), { once: true });
       });
     const cache = new LoadingCache<string, number>({ load, maxEntries: 10 });

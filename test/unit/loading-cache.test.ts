@@ -1,30 +1,7 @@
 import { LoadingCache, TimeoutError } from 'lrukit';
 import { ManualClock } from 'lrukit/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-
-/** A loader whose calls the test settles by hand. */
-function manualLoader<V>() {
-  const calls: Array<{
-    key: string;
-    signal: AbortSignal;
-    stale: V | undefined;
-    resolve: (v: V) => void;
-    reject: (e: unknown) => void;
-  }> = [];
-  const load = vi.fn(
-    (key: string, { signal, stale }: { signal: AbortSignal; stale: V | undefined }) => {
-      return new Promise<V>((resolve, reject) => {
-        calls.push({ key, signal, stale, resolve, reject });
-      });
-    },
-  );
-  return { calls, load };
-}
-
-/** Lets settled promises run their handlers (a microtask flush, not a sleep). */
-const flush = async () => {
-  for (let i = 0; i < 10; i++) await Promise.resolve();
-};
+import { flush, manualLoader } from '../shared/loaders.js';
 
 // Unhandled rejections are watched in Node (process 'unhandledRejection') and in browsers
 // (window 'unhandledrejection'). Node reports them before the next setImmediate; Chromium fires
