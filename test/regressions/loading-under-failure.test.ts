@@ -9,6 +9,7 @@ import {
   type InvalidationMessage,
   LoadingCache,
   memoize,
+  stableKey,
   TimeoutError,
 } from 'lrukit';
 import { ManualClock } from 'lrukit/testing';
@@ -558,5 +559,69 @@ describe('8. smaller ones', () => {
       /unknown option "bogus" in @cached\(\) options; known options: .*, key, scope$/,
     );
     expect(() => decorate({ updateAgeOnGet: true })).toThrow(/not supported by @cached\(\)/);
+  });
+});
+
+describe('the same rules through memoize and @cached', () => {
+  it('memoize: a call whose fn hangs times out, and the next call runs fn again', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const settle: Array<(v: string) => void> = [];
+    const fn = vi.fn(
+      (q: string) => new Promise<string>((resolve) => settle.push(() => resolve(q))),
+    );
+    const search = memoize(fn, { timeout: 50 });
+    const first = search('rust');
+    vi.advanceTimersByTime(50);
+    await expect(first).rejects.toBeInstanceOf(TimeoutError);
+    const second = search('rust');
+    expect(fn).toHaveBeenCalledTimes(2);
+    settle[1]!('x');
+    expect(await second).toBe('rust');
+    settle[0]!('late'); // the abandoned call finishes: dropped
+    await flush();
+    expect(search.cache.stats).toMatchObject({ loads: 1, loadErrors: 1 });
+  });
+
+  it('memoize: refresh() obeys timeout; invalidate with a throwing onEvict still cancels', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const boom = new Error('onEvict failed');
+    const fn = vi.fn((_q: string) => new Promise<string>(() => {}));
+    const search = memoize(fn, {
+      timeout: 50,
+      onEvict: () => {
+        throw boom;
+      },
+    });
+    const refreshing = search.refresh('q');
+    vi.advanceTimersByTime(50);
+    await expect(refreshing).rejects.toBeInstanceOf(TimeoutError);
+    search.cache.set(stableKey(['q']), 'v');
+    expect(() => search.invalidate('q')).toThrow(boom);
+    expect(search.peek('q')).toBeUndefined();
+  });
+
+  it('@cached: a hung method call times out and the next call runs it again', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    let calls = 0;
+    const method = async function (this: unknown, _id: string): Promise<string> {
+      calls++;
+      return new Promise<string>(() => {});
+    };
+    const replaced = cached({ timeout: 50, scope: 'class' })(method, {
+      kind: 'method',
+      name: 'byId',
+      static: false,
+      private: false,
+      addInitializer() {},
+    } as never) as (this: unknown, id: string) => Promise<string>;
+    const self = {};
+    const first = replaced.call(self, '1');
+    vi.advanceTimersByTime(50);
+    await expect(first).rejects.toBeInstanceOf(TimeoutError);
+    const second = replaced.call(self, '1');
+    second.catch(() => {});
+    expect(calls).toBe(2);
+    vi.advanceTimersByTime(50);
+    await expect(second).rejects.toBeInstanceOf(TimeoutError);
   });
 });
