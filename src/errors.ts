@@ -50,7 +50,7 @@ export function checkPositive(name: string, value: unknown, finite: boolean): nu
  * their sum, `totalSize`, is always exact. A non-number is a `TypeError`, anything else a `RangeError`.
  */
 export function checkSize(name: string, value: unknown, positive = false): number {
-  const expected = `an integer from ${positive ? 1 : 0} to 2^53 - 1 (Number.MAX_SAFE_INTEGER)`;
+  const expected = `a safe integer >= ${positive ? 1 : 0}`;
   if (typeof value !== 'number') typeError(name, expected, value);
   if (!Number.isSafeInteger(value) || value < (positive ? 1 : 0)) {
     rangeError(name, expected, value);
