@@ -17,8 +17,8 @@
 
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
-import { checkOptionsObject, typeError } from './errors.js';
-import { type Entry, Freshness } from './loading/freshness.js';
+import { checkOptionsObject, checkPositive, checkSize, typeError } from './errors.js';
+import { type Entry, Freshness, type Stored } from './loading/freshness.js';
 import { type Fallback, type Load, LoadTable, TimeoutError } from './loading/load.js';
 import {
   type LoadContext,
@@ -28,7 +28,7 @@ import {
   resolveLoadingOptions,
 } from './loading/options.js';
 import { Tiers, tierKey } from './loading/tiers.js';
-import { LruCache } from './lru-cache.js';
+import { LruCache, type LruCacheEntry } from './lru-cache.js';
 import type { EvictionReason } from './options.js';
 import type { ErrorContext } from './tiers.js';
 
@@ -37,6 +37,22 @@ export type { LoadContext, LoadingCacheOptions, LoadingCacheStats, LoadingOption
 export { TimeoutError };
 
 const GET_KNOWN = new Set(['signal']);
+const SET_KNOWN = new Set(['ttl']);
+const SNAPSHOT_KNOWN = new Set(['value', 'ttl', 'size']);
+
+/** Refuses a call with arguments the method does not take (a mistake, not a no-op). */
+function extraArguments(method: string, takes: number, got: number): never {
+  throw new TypeError(
+    `lrukit: ${method} takes ${takes === 0 ? 'no arguments' : `at most ${takes} argument${takes === 1 ? '' : 's'}`}, got ${got}`,
+  );
+}
+
+/** `set()`'s third argument: a ttl in ms, or `{ ttl }`. */
+function setTtl(ttl: unknown): number | undefined {
+  if (typeof ttl === 'number') return checkPositive('set() argument "ttl"', ttl, false);
+  const o = checkOptionsObject('set() options', ttl, SET_KNOWN);
+  return o?.ttl === undefined ? undefined : checkPositive('set() option "ttl"', o.ttl, false);
+}
 
 /**
  * Cache-aside around an async loader: concurrent `get`s of a missing key share one load;
@@ -159,6 +175,7 @@ export class LoadingCache<K, V> {
     try {
       let signal: AbortSignal | undefined;
       if (options !== undefined) {
+        if (arguments.length > 2) extraArguments('get()', 2, arguments.length);
         signal = checkOptionsObject('get() options', options, GET_KNOWN)?.signal as
           | AbortSignal
           | undefined;
@@ -206,24 +223,62 @@ export class LoadingCache<K, V> {
    * ```
    */
   peek(key: K): V | undefined {
+    if (arguments.length > 1) extraArguments('peek()', 1, arguments.length);
     const entry = this.#cache.peek(key);
     return entry === undefined || entry.failed ? undefined : entry.value;
   }
 
   /**
-   * Stores `value` as freshly loaded; a load in flight for `key` will not overwrite it. With an
-   * `l2`, the value is written there too (or, if that fails, the old value there is deleted);
-   * with a `bus`, the other caches then drop their copy. A refused call (a `ttl` function or
-   * `sizeOf` that throws or returns a bad value, a key the tiers cannot take) changes nothing.
+   * True when a value is stored under `key`: fresh, or stale inside a stale window (exactly when
+   * `peek` finds one; a remembered failure is not a value). Never loads, never changes recency.
+   *
+   * @example
+   * ```ts
+   * if (!users.has('42')) prefetch('42');
+   * ```
+   */
+  has(key: K): boolean {
+    if (arguments.length > 1) extraArguments('has()', 1, arguments.length);
+    const entry = this.#cache.peek(key);
+    return entry !== undefined && !entry.failed;
+  }
+
+  /**
+   * Ms of freshness left for the value under `key`: `Infinity` when it never goes stale, `0` once
+   * it is stale (still stored, served only inside `staleWhileRevalidate` or `staleIfError`),
+   * `undefined` when no value is stored (or only a remembered failure).
+   *
+   * @example
+   * ```ts
+   * users.expiresIn('42'); // e.g. 41_250
+   * ```
+   */
+  expiresIn(key: K): number | undefined {
+    if (arguments.length > 1) extraArguments('expiresIn()', 1, arguments.length);
+    const entry = this.#cache.peek(key);
+    if (entry === undefined || entry.failed) return undefined;
+    return Math.max(0, entry.freshUntil - this.#clock.now());
+  }
+
+  /**
+   * Stores `value` as freshly loaded; a load in flight for `key` will not overwrite it. `ttl`
+   * (a number, or `{ ttl }`, in ms; `Infinity`: never) replaces the `ttl` option for this value;
+   * the number form is what keyv and cache-manager pass. With an `l2`, the value is written there
+   * too (or, if that fails, the old value there is deleted); with a `bus`, the other caches then
+   * drop their copy. A refused call (a bad `ttl`, a `ttl` function or `sizeOf` that throws or
+   * returns a bad value, a key the tiers cannot take) changes nothing.
    *
    * @example
    * ```ts
    * users.set('42', updatedUser);
+   * users.set('42', updatedUser, 5_000); // fresh for 5 s, whatever the ttl option says
    * ```
    */
-  set(key: K, value: V): this {
+  set(key: K, value: V, ttl?: number | { ttl?: number }): this {
+    if (arguments.length > 3) extraArguments('set()', 3, arguments.length);
+    const explicit = ttl === undefined ? undefined : setTtl(ttl);
     const tkey = this.#tiers === undefined ? undefined : tierKey(key);
-    const stored = this.#fresh.store(value, key, this.#clock.now(), undefined);
+    const stored = this.#fresh.store(value, key, this.#clock.now(), undefined, explicit);
     const mark = this.#enter();
     try {
       this.#cache.set(key, stored.entry, { ttl: stored.keep });
@@ -247,6 +302,7 @@ export class LoadingCache<K, V> {
    * ```
    */
   invalidate(key: K): void {
+    if (arguments.length > 1) extraArguments('invalidate()', 1, arguments.length);
     const tkey = this.#tiers === undefined ? undefined : tierKey(key);
     const mark = this.#enter();
     try {
@@ -271,6 +327,7 @@ export class LoadingCache<K, V> {
    */
   refresh(key: K): Promise<V> {
     try {
+      if (arguments.length > 1) extraArguments('refresh()', 1, arguments.length);
       let load = this.#loads.get(key);
       if (load === undefined) {
         // an explicit refresh asks the loader, not the shared tier
@@ -293,6 +350,7 @@ export class LoadingCache<K, V> {
    * ```
    */
   clear(): void {
+    if (arguments.length > 0) extraArguments('clear()', 0, arguments.length);
     const mark = this.#enter();
     try {
       this.#cache.clear();
@@ -331,6 +389,178 @@ export class LoadingCache<K, V> {
   async close(): Promise<void> {
     await this.flush();
     this.#tiers?.close();
+  }
+
+  /**
+   * Changes the bounds, evicting least recently used entries until they hold (see `LruCache`'s
+   * `resize`). An `onEvict` that throws runs after the resize is done; the first error is rethrown.
+   *
+   * @example
+   * ```ts
+   * users.resize({ maxEntries: 500 });
+   * ```
+   */
+  resize(options: { maxEntries?: number; maxSize?: number }): this {
+    if (arguments.length > 1) extraArguments('resize()', 1, arguments.length);
+    const mark = this.#enter();
+    try {
+      this.#cache.resize(options);
+    } finally {
+      this.#depth--;
+    }
+    this.#rethrow(mark);
+    return this;
+  }
+
+  /**
+   * `[key, value]` pairs of the fresh values, most to least recently used, without changing
+   * recency (stale values and remembered failures are skipped). Mutating the cache meanwhile is
+   * safe, as with `LruCache`.
+   *
+   * @example
+   * ```ts
+   * for (const [id, user] of users.entries()) console.log(id, user.name);
+   * ```
+   */
+  *entries(): IterableIterator<[K, V]> {
+    for (const [key, entry] of this.#cache.entries()) {
+      if (!entry.failed && this.#clock.now() < entry.freshUntil) yield [key, entry.value as V];
+    }
+  }
+
+  /**
+   * The keys of the fresh values; see {@link LoadingCache.entries}.
+   *
+   * @example
+   * ```ts
+   * const cached = [...users.keys()];
+   * ```
+   */
+  *keys(): IterableIterator<K> {
+    for (const [key] of this.entries()) yield key;
+  }
+
+  /**
+   * The fresh values; see {@link LoadingCache.entries}.
+   *
+   * @example
+   * ```ts
+   * const names = [...users.values()].map((u) => u.name);
+   * ```
+   */
+  *values(): IterableIterator<V> {
+    for (const [, value] of this.entries()) yield value;
+  }
+
+  /**
+   * Same as {@link LoadingCache.entries}.
+   *
+   * @example
+   * ```ts
+   * const snapshot = new Map(users);
+   * ```
+   */
+  [Symbol.iterator](): IterableIterator<[K, V]> {
+    return this.entries();
+  }
+
+  /**
+   * Calls `callback(value, key, cache)` for each fresh value; see {@link LoadingCache.entries}.
+   *
+   * @example
+   * ```ts
+   * users.forEach((user, id) => console.log(id, user.name));
+   * ```
+   */
+  forEach(callback: (value: V, key: K, cache: this) => void, thisArg?: unknown): void {
+    if (typeof callback !== 'function') typeError('forEach() callback', 'a function', callback);
+    for (const [key, value] of this.entries()) callback.call(thisArg, value, key, this);
+  }
+
+  /**
+   * A JSON-friendly snapshot of the fresh values, least recently used first, each with the
+   * freshness it has left as `ttl` (`null`: never stale, when the `ttl` option is finite; absent
+   * when it is `Infinity`) and, with `maxSize`, its size: the same format as `LruCache`'s `dump`.
+   * Stale values and remembered failures are left out. Feed it to `load` to restart warm.
+   *
+   * @example
+   * ```ts
+   * writeFileSync('users.json', JSON.stringify(users.dump()));
+   * ```
+   */
+  dump(): Array<[K, LruCacheEntry<V>]> {
+    const now = this.#clock.now();
+    const finiteDefault = this.#fresh.defaultTtl !== Infinity;
+    const out: Array<[K, LruCacheEntry<V>]> = [];
+    for (const [key, stored] of this.#cache.dump()) {
+      const entry = stored.value;
+      if (entry.failed || !(now < entry.freshUntil)) continue;
+      const item: LruCacheEntry<V> = { value: entry.value as V };
+      if (entry.freshUntil !== Infinity) item.ttl = entry.freshUntil - now;
+      else if (finiteDefault) item.ttl = null;
+      if (stored.size !== undefined) item.size = stored.size;
+      out.push([key, item]);
+    }
+    return out;
+  }
+
+  /**
+   * Stores the entries of a `dump()` snapshot in order (the last becomes the most recently used),
+   * each fresh for the `ttl` it had left (absent: the `ttl` option; `null`: never stale). Local
+   * only: nothing is written to `l2` or announced on the bus. Every entry is checked first: a
+   * malformed snapshot throws and changes nothing. Loads in flight for these keys no longer
+   * store their results.
+   *
+   * @example
+   * ```ts
+   * users.load(JSON.parse(readFileSync('users.json', 'utf8')));
+   * ```
+   */
+  load(entries: Iterable<readonly [K, LruCacheEntry<V>]>): this {
+    if (arguments.length > 1) extraArguments('load()', 1, arguments.length);
+    if (
+      entries === null ||
+      typeof (entries as Iterable<unknown>)?.[Symbol.iterator] !== 'function'
+    ) {
+      typeError('load() argument', 'an iterable of [key, { value, ttl?, size? }]', entries);
+    }
+    const now = this.#clock.now();
+    const items = Array.from(entries, (item, i): [K, Stored<V>, number | undefined] => {
+      const name = `load() entry [${i}]`;
+      if (!Array.isArray(item) || item.length !== 2) {
+        typeError(name, 'a [key, { value, ttl?, size? }] pair', item);
+      }
+      const entry = checkOptionsObject(name, item[1], SNAPSHOT_KNOWN);
+      if (entry === undefined) typeError(name, 'a [key, { value, ttl?, size? }] pair', item);
+      const ttl =
+        entry.ttl === undefined
+          ? undefined
+          : entry.ttl === null
+            ? Infinity
+            : checkPositive(`${name} "ttl"`, entry.ttl, false);
+      const size = entry.size === undefined ? undefined : checkSize(`${name} "size"`, entry.size);
+      return [
+        item[0] as K,
+        this.#fresh.store(entry.value as V, item[0] as K, now, undefined, ttl),
+        size,
+      ];
+    });
+    const mark = this.#enter();
+    try {
+      this.#cache.load(
+        items.map(([key, stored, size]) => [
+          key,
+          size === undefined
+            ? { value: stored.entry, ttl: stored.keep }
+            : { value: stored.entry, ttl: stored.keep, size },
+        ]),
+      );
+    } finally {
+      this.#depth--;
+    }
+    for (const [key] of items) this.#loads.release(key);
+    this.#rethrow(mark);
+    return this;
   }
 
   /** Stored entries (including remembered failures). */

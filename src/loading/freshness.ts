@@ -58,18 +58,23 @@ export class Freshness<K, V> {
 
   /**
    * The entry of `value` stored `now`. `l2Ttl`: it came from the shared tier with that much
-   * freshness left there, the most it may be kept fresh here (and it gets no jitter). Throws
-   * (nothing stored) when a `ttl` function throws or returns something that is not a duration.
+   * freshness left there, the most it may be kept fresh here (and it gets no jitter). `explicit`:
+   * a ttl the caller chose (`set(key, value, ttl)`, a snapshot's): used as is, without jitter.
+   * Throws (nothing stored) when a `ttl` function throws or returns something that is not a
+   * duration.
    */
-  store(value: V, key: K, now: number, l2Ttl: number | undefined): Stored<V> {
+  store(value: V, key: K, now: number, l2Ttl: number | undefined, explicit?: number): Stored<V> {
     const o = this.#o;
-    const full = typeof o.ttl === 'function' ? o.ttl(value, key) : o.ttl;
+    const full =
+      explicit !== undefined ? explicit : typeof o.ttl === 'function' ? o.ttl(value, key) : o.ttl;
     if (typeof full !== 'number' || !(full > 0)) {
       rangeError('the result of option "ttl"', 'a positive number of ms or Infinity', full);
     }
     let ttl = full;
     if (l2Ttl !== undefined) ttl = Math.min(l2Ttl, full);
-    else if (o.jitter > 0 && ttl !== Infinity) ttl *= 1 - Math.random() * o.jitter;
+    else if (o.jitter > 0 && ttl !== Infinity && explicit === undefined) {
+      ttl *= 1 - Math.random() * o.jitter;
+    }
     const freshUntil = now + ttl;
     // refresh-ahead starts at the same fraction of the full ttl wherever the value was loaded
     const refreshAt =
@@ -96,6 +101,11 @@ export class Freshness<K, V> {
       freshUntil: now + errorTtl,
       refreshAt: Infinity,
     };
+  }
+
+  /** The `ttl` option when it is a number (`undefined` for a function). */
+  get defaultTtl(): number | undefined {
+    return typeof this.#o.ttl === 'number' ? this.#o.ttl : undefined;
   }
 
   /** How long L1 keeps a remembered failure. */
