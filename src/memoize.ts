@@ -83,6 +83,49 @@ export function memoize<F extends AnyFunction>(fn: F, options?: MemoizeOptions<F
   return memoizeAs('memoize()', [], fn, options);
 }
 
+/** `stableKey(args)`, whose refusal says how to key such a call yourself. */
+function defaultKey(api: string, args: readonly unknown[]): string {
+  try {
+    return stableKey(args, 'args');
+  } catch (error) {
+    throw new TypeError(
+      `${(error as Error).message}; to key such calls yourself, give ${api} a "key" option, ` +
+        'e.g. { key: (url) => url } to key fetch(url, init) by its url only',
+      { cause: error },
+    );
+  }
+}
+
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  (typeof value === 'object' || typeof value === 'function') &&
+  value !== null &&
+  typeof (value as PromiseLike<unknown>).then === 'function';
+
+/**
+ * `value`, unless it can be read only once (a fetch `Response`, a stream, a generator): cached,
+ * it would reach every later caller used up, so the call fails instead (and nothing is stored).
+ */
+function refuseSingleUse<V>(api: string, value: V): V {
+  if (typeof value !== 'object' || value === null) return value;
+  let what: string | undefined;
+  if (typeof Response === 'function' && value instanceof Response) {
+    what = 'a Response (its body can be read only once)';
+  } else if (typeof ReadableStream === 'function' && value instanceof ReadableStream) {
+    what = 'a ReadableStream (it can be read only once)';
+  } else {
+    const tag = Object.prototype.toString.call(value);
+    if (tag === '[object Generator]' || tag === '[object AsyncGenerator]') {
+      what = 'a generator (it can be iterated only once)';
+    }
+  }
+  if (what === undefined) return value;
+  throw new TypeError(
+    `lrukit: ${api} cannot cache ${what}: every later call would get it used up. ` +
+      'Memoize a function that returns the data instead, e.g. ' +
+      'memoize(async (url) => (await fetch(url)).json())',
+  );
+}
+
 /** The option names of `memoize`: every `LoadingCache` option but `load`, plus `key`. */
 const MEMOIZE_OPTIONS = [...LOADING_OPTIONS].filter((name) => name !== 'load').concat('key');
 
@@ -114,7 +157,7 @@ export function memoizeAs<F extends AnyFunction>(
     typeError('option "key"', 'a function', keyOption);
   }
   const keyOf: (args: Parameters<F>) => string =
-    keyOption === undefined ? (args) => stableKey(args, 'args') : (args) => keyOption(...args);
+    keyOption === undefined ? (args) => defaultKey(api, args) : (args) => keyOption(...args);
   // a bound given as undefined is no bound: the default applies, as when it is left out
   const bounded =
     (rest as { maxEntries?: unknown }).maxEntries !== undefined ||
@@ -127,7 +170,10 @@ export function memoizeAs<F extends AnyFunction>(
     if (call === undefined) {
       throw new Error('lrukit: a memoized cache loads only through the memoized function');
     }
-    return fn.apply(call.self, call.args) as V | PromiseLike<V>;
+    const result = fn.apply(call.self, call.args) as V | PromiseLike<V>;
+    return isThenable(result)
+      ? Promise.resolve(result).then((value) => refuseSingleUse(api, value))
+      : refuseSingleUse(api, result);
   };
   const cache = new LoadingCache<string, V>({
     ...rest,

@@ -84,3 +84,55 @@ describe('memoize', () => {
     expectTypeOf(m('a', 1)).toEqualTypeOf<Promise<{ q: string; page: number }>>();
   });
 });
+
+describe('memoize and single-use values (issue 12)', () => {
+  it('memoize(fetch) refuses to cache a Response: every caller gets the TypeError, nothing is stored', async () => {
+    const fetcher = vi.fn((url: string) => fetch(url));
+    const cachedFetch = memoize(fetcher);
+    const url = 'data:application/json,{"a":1}';
+    const [first, second] = await Promise.allSettled([cachedFetch(url), cachedFetch(url)]);
+    for (const result of [first, second]) {
+      expect(result.status).toBe('rejected');
+      expect((result as PromiseRejectedResult).reason).toBeInstanceOf(TypeError);
+      expect(String((result as PromiseRejectedResult).reason)).toMatch(
+        /memoize\(\) cannot cache a Response .*\(await fetch\(url\)\)\.json\(\)/,
+      );
+    }
+    expect(fetcher).toHaveBeenCalledTimes(1); // one load for both callers, as always
+    expect(cachedFetch.cache.size).toBe(0);
+    // the recipe from the message works
+    const json = memoize(async (u: string) => (await fetch(u)).json());
+    expect(await json(url)).toEqual({ a: 1 });
+    expect(await json(url)).toEqual({ a: 1 });
+  });
+
+  it('refuses streams and generators too, sync or async', async () => {
+    const stream = memoize(async () => new ReadableStream());
+    await expect(stream()).rejects.toThrow(/cannot cache a ReadableStream/);
+    const gen = memoize(function* () {
+      yield 1;
+    });
+    await expect(gen()).rejects.toThrow(/cannot cache a generator/);
+    const agen = memoize(async function* () {
+      yield 1;
+    });
+    await expect(agen()).rejects.toThrow(/cannot cache a generator/);
+    // ordinary objects, arrays and class instances are cached as before
+    const plain = memoize(async () => ({ body: 'x', bodyUsed: false }));
+    expect(await plain()).toEqual({ body: 'x', bodyUsed: false });
+    expect(plain.cache.size).toBe(1);
+  });
+
+  it('an argument stableKey cannot key (fetch init with a signal) says how to pass `key`', async () => {
+    const f = memoize(async (url: string, _init?: { signal?: AbortSignal }) => url);
+    const call = f('x', { signal: new AbortController().signal });
+    await expect(call).rejects.toThrow(TypeError);
+    await expect(call).rejects.toThrow(
+      /args\[1\]\.signal: an instance of AbortSignal; .*give memoize\(\) a "key" option, e\.g\. \{ key: \(url\) => url \}/,
+    );
+    const byUrl = memoize(async (url: string, _init?: { signal?: AbortSignal }) => url, {
+      key: (url) => url,
+    });
+    expect(await byUrl('x', { signal: new AbortController().signal })).toBe('x');
+  });
+});
