@@ -3,7 +3,11 @@
  * miss) and comparing hit ratios: with the exact-LRU figures of the traces' README for the traces
  * it lists, and with a reference LRU (a `Map` kept in recency order) for the traces in `extra/`.
  *
- * Usage (the driver does this): `node bench/hit-ratio.mjs '{"dir":"/work/shared/traces","extra":true,"only":["gli"]}'`.
+ * Usage (the driver does this):
+ * `node bench/hit-ratio.mjs '{"dirs":["test/fixtures/traces","../shared/traces"],"extra":true,"only":["gli"]}'`.
+ * `dirs` in order of preference (the repository's copies first): a trace, and its row of the
+ * table, come from the first directory that has them; missing directories are passed over, and
+ * `extra/` is read from the last one that has it.
  * Prints one line of JSON: `{ main: [...], extra: [...] }`; a row's `match` is false on any difference.
  */
 
@@ -16,7 +20,7 @@ import { LRUKIT_ENTRY } from './adapters.mjs';
 const { LruCache } = await import(LRUKIT_ENTRY);
 
 const args = JSON.parse(process.argv[2]);
-const dir = args.dir;
+const dirs = (args.dirs ?? [args.dir]).filter((d) => existsSync(d));
 
 /** `[{ trace, cases: [{ size, expected }] }]` from the README's "Exact LRU hit ratios" table. */
 export function expectedRatios(readme) {
@@ -109,10 +113,22 @@ function replayReference(keys, size) {
 
 const percent = (hits, requests) => ((hits / requests) * 100).toFixed(2);
 
+// trace → its cases, from the first directory whose README lists it
+const table = new Map();
+for (const d of dirs) {
+  const readme = join(d, 'README.md');
+  if (!existsSync(readme)) continue;
+  for (const row of expectedRatios(readFileSync(readme, 'utf8'))) {
+    if (!table.has(row.trace)) table.set(row.trace, row.cases);
+  }
+}
+
 const main = [];
-for (const { trace, cases } of expectedRatios(readFileSync(join(dir, 'README.md'), 'utf8'))) {
+for (const [trace, cases] of table) {
   if (args.only && !args.only.includes(trace)) continue;
-  const keys = loadTrace(join(dir, `${trace}.trace.gz`));
+  const file = dirs.map((d) => join(d, `${trace}.trace.gz`)).find((f) => existsSync(f));
+  if (file === undefined) throw new Error(`bench: ${trace}.trace.gz is in none of ${dirs}`);
+  const keys = loadTrace(file);
   for (const { size, expected } of cases) {
     const hits = replayLrukit(keys, size);
     const got = percent(hits, keys.length);
@@ -121,8 +137,8 @@ for (const { trace, cases } of expectedRatios(readFileSync(join(dir, 'README.md'
 }
 
 const extra = [];
-const extraDir = join(dir, 'extra');
-if (args.extra && existsSync(extraDir)) {
+const extraDir = dirs.map((d) => join(d, 'extra')).findLast((d) => existsSync(d));
+if (args.extra && extraDir !== undefined) {
   for (const file of readdirSync(extraDir)
     .filter((f) => f.endsWith('.trace.gz'))
     .sort()) {

@@ -6,9 +6,11 @@
  *
  *   node bench/run.mjs                    full run (about 4 minutes on 2 cores)
  *
- * Traces come from ../shared/traces beside the repository; without them the hit-ratio section is
- * skipped with a warning, or fails when CI is set. The same goes for the Redis tier section and
- * redis-server: each of its child processes starts its own server on a free loopback port.
+ * Traces come from test/fixtures/traces (the small ones, carried by the repository) and from
+ * ../shared/traces beside it (oltp and extra/; the repository's copy wins for a trace both have);
+ * without ../shared the hit-ratio section replays the repository's traces only, with a warning,
+ * or fails when CI is set. The same goes for the Redis tier section and redis-server: each of its
+ * child processes starts its own server on a free loopback port.
  *   node bench/run.mjs --smoke            tiny sizes, one repetition, checks every adapter; exits 1 on any error (CI)
  *   node bench/run.mjs --only=get-int,zipf,memory     some workloads / sections (speed, memoize, memoize-hit,
  *                                                     memoize-coalesce, redis, memory, construct, size, hit-ratio)
@@ -41,6 +43,7 @@ import { WORKLOADS } from './workloads.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const TRACES = join(ROOT, '..', 'shared', 'traces');
+const REPO_TRACES = join(ROOT, 'test', 'fixtures', 'traces');
 const SECTIONS = [
   'speed',
   'memoize',
@@ -378,13 +381,18 @@ if (wanted('size')) {
 }
 
 // ---- trace hit ratios through lrukit ----
-if (wanted('hit-ratio') && !existsSync(TRACES)) {
-  const why = `hit-ratio: no traces at ${TRACES}`;
-  if (inCi) errors.push(why);
-  else log(`bench: WARNING ${why}: hit ratios skipped`);
-} else if (wanted('hit-ratio')) {
+if (wanted('hit-ratio')) {
+  if (!existsSync(TRACES)) {
+    const why = `hit-ratio: no traces at ${TRACES}`;
+    if (inCi) errors.push(why);
+    else log(`bench: WARNING ${why}: only the repository's traces (no oltp, no extra/)`);
+  }
   results.hitRatio = await attempt('hit-ratio', () =>
-    runChild('hit-ratio.mjs', { dir: TRACES, extra: !opts.smoke }, { timeoutMs: 300_000 }),
+    runChild(
+      'hit-ratio.mjs',
+      { dirs: [REPO_TRACES, TRACES], extra: !opts.smoke },
+      { timeoutMs: 300_000 },
+    ),
   );
   for (const r of [...(results.hitRatio?.main ?? []), ...(results.hitRatio?.extra ?? [])]) {
     if (!r.match)
