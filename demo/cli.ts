@@ -10,8 +10,9 @@ import { DEFAULT_CACHE } from './server.js';
 export const USAGE = `Usage: npm start -- [options]        (or: node --import tsx demo/main.ts [options])
 
 A search service over a generated corpus of 40,000 documents, its results cached by lrukit.
-Serves GET / (live stats page), GET /search?q=… (JSON, header X-Cache: hit|stale|miss|off),
-DELETE /search?q=… (drops that query's cached result; with --redis in every process) and
+Serves GET / (live stats page), GET /search?q=… (JSON, header X-Cache: hit|stale|l2|miss|off;
+l2: found in Redis, not searched), DELETE /search?q=… (drops that query's cached result, with
+--redis in every process; answers {"key":…,"deleted":true|false}, whether one was cached) and
 GET /stats (JSON) on 127.0.0.1.
 
 Options:

@@ -139,10 +139,15 @@ export interface LoadResult {
   readonly cache: {
     readonly hit: number;
     readonly stale: number;
+    /** Not in the server's memory, found in Redis (`--redis`). */
+    readonly l2: number;
     readonly miss: number;
     readonly off: number;
   };
-  /** `(hit + stale) / (hit + stale + miss)`, or `null` when the server had no cache. */
+  /**
+   * `(hit + stale) / (hit + stale + l2 + miss)`: the in-memory hit ratio, as the server counts
+   * it; `null` when the server had no cache.
+   */
   readonly hitRatio: number | null;
 }
 
@@ -170,7 +175,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   let errors = 0;
   let networkErrors = 0;
   const errorSamples: string[] = [];
-  const cache = { hit: 0, stale: 0, miss: 0, off: 0 };
+  const cache = { hit: 0, stale: 0, l2: 0, miss: 0, off: 0 };
   const failed = (message: string) => {
     errors++;
     if (errorSamples.length < 5) errorSamples.push(message);
@@ -213,6 +218,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         if (response.status !== 200) failed(`HTTP ${response.status} for ${path}`);
         if (response.cache === 'hit') cache.hit++;
         else if (response.cache === 'stale') cache.stale++;
+        else if (response.cache === 'l2') cache.l2++;
         else if (response.cache === 'miss') cache.miss++;
         else cache.off++;
       } catch (error) {
@@ -242,7 +248,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   report();
 
   const elapsed = Math.max(last - start, 1);
-  const looked = cache.hit + cache.stale + cache.miss;
+  const looked = cache.hit + cache.stale + cache.l2 + cache.miss;
   return {
     durationMs: Math.round(elapsed),
     requests,

@@ -15,6 +15,11 @@
  * - **Misses**: concurrent requests for one query run one search (the cache coalesces them).
  * - **Redis** (optional): `redisStore` as a shared second tier and `redisBus` for invalidation,
  *   so several demo processes share results (`--redis URL`).
+ *
+ * Each `/search` answer says where it came from in `X-Cache`: `hit` (memory), `stale` (memory,
+ * expired, being refreshed), `l2` (not in memory, found in Redis: no search), `miss` (searched),
+ * `off` (`--no-cache`). `DELETE /search?q=` answers `200 { key, deleted }`: `deleted` is whether a
+ * result was cached for that query, in this process's memory or (with `--redis`) in Redis.
  */
 
 import { readFileSync } from 'node:fs';
@@ -138,7 +143,8 @@ export interface Demo {
   close(): Promise<void>;
 }
 
-type CacheState = 'hit' | 'stale' | 'miss' | 'off';
+/** The `X-Cache` header of a `/search` answer (see the top of this file). */
+type CacheState = 'hit' | 'stale' | 'l2' | 'miss' | 'off';
 
 /** The routes, and the methods each accepts. */
 const ROUTES = new Set(['/', '/search', '/stats', '/favicon.ico']);
@@ -169,11 +175,19 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   const rate = new RateMeter(5, startedMs);
   const counts = { total: 0, search: 0, clientErrors: 0, serverErrors: 0 };
   let searches = 0;
+  /**
+   * With Redis, the misses whose load is running, by key, and whether that load searched (misses
+   * for one key join one load, so they share the record). A load that ends without searching
+   * found the result in Redis.
+   */
+  const loading = new Map<string, { searched: boolean }>();
 
   /** Searches and renders the response body: what the cache stores. */
   const render = (key: string): string => {
     const terms = key.split(' ');
     searches++;
+    const miss = loading.get(key);
+    if (miss !== undefined) miss.searched = true;
     const started = performance.now();
     const { mode, total, hits } = index.search(terms, LIMITS.results);
     const searchMs = Math.round((performance.now() - started) * 1000) / 1000;
@@ -197,16 +211,47 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     });
   }
 
-  /** The body for `key`, and whether it came from the cache. */
-  const lookup = (key: string): { body: Promise<string> | string; state: CacheState } => {
+  /** The body for `key`, and where it came from. */
+  const lookup = async (key: string): Promise<{ body: string; state: CacheState }> => {
     if (cache === undefined) return { body: render(key), state: 'off' };
+    // a miss's load may start inside get(): the record must be there before it
+    const joined = redis === undefined ? undefined : loading.get(key);
+    const miss = joined ?? { searched: false };
+    if (redis !== undefined && joined === undefined) loading.set(key, miss);
     // get() counts the hit or miss synchronously, so comparing the counters tells which it was
     const before = cache.stats;
-    const body = cache.get(key);
+    const pending = cache.get(key);
     const after = cache.stats;
     const state: CacheState =
       after.staleHits > before.staleHits ? 'stale' : after.hits > before.hits ? 'hit' : 'miss';
-    return { body, state };
+    if (redis === undefined || state !== 'miss') {
+      if (joined === undefined) loading.delete(key);
+      return { body: await pending, state };
+    }
+    try {
+      const body = await pending;
+      return { body, state: miss.searched ? 'miss' : 'l2' };
+    } finally {
+      if (loading.get(key) === miss) loading.delete(key);
+    }
+  };
+
+  /**
+   * Drops `key`'s cached result: this process's copy now; with Redis also Redis's, then every
+   * other process's (bus). Resolves with whether a result was cached (here, or in Redis).
+   */
+  const drop = async (key: string): Promise<boolean> => {
+    if (cache === undefined) return false;
+    const inMemory = cache.peek(key) !== undefined;
+    // asked before the delete; a Redis that cannot answer counts as holding nothing. The cache
+    // stores a query under its own key there (a normalised key never starts with `~`)
+    const inRedis =
+      redis !== undefined && !inMemory
+        ? (await redis.l2.get(key).catch(() => undefined)) !== undefined
+        : false;
+    cache.invalidate(key);
+    await cache.flush();
+    return inMemory || inRedis;
   };
 
   const stats = (): DemoStats => {
@@ -289,11 +334,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     }
     const params = parseParams(query);
     if (invalidating) {
-      // this process's copy now; with --redis also Redis's, then every other process's (bus)
       const { key } = readQuery(params);
-      cache?.invalidate(key);
-      await cache?.flush();
-      return send(res, 200, JSON_TYPE, JSON.stringify({ invalidated: key }));
+      return send(res, 200, JSON_TYPE, JSON.stringify({ key, deleted: await drop(key) }));
     }
     switch (path) {
       case '/':
@@ -305,8 +347,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
         return send(res, 200, JSON_TYPE, JSON.stringify(stats()));
       default: {
         const { key } = readQuery(params);
-        const { body, state } = lookup(key);
-        return send(res, 200, JSON_TYPE, await body, { 'x-cache': state });
+        const { body, state } = await lookup(key);
+        return send(res, 200, JSON_TYPE, body, { 'x-cache': state });
       }
     }
   };

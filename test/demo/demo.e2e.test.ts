@@ -110,7 +110,16 @@ describe('npm start (the demo as a child process)', () => {
     expect((await search('mon gosgo')).headers['x-cache']).toBe('hit');
     const reply = await http(`${url}/search?q=GOSGO,+mon`, 'DELETE');
     expect(reply.status).toBe(200);
-    expect(reply.json()).toEqual({ invalidated: 'gosgo mon' });
+    expect(reply.headers['content-type']).toMatch(/^application\/json/);
+    expect(reply.json()).toEqual({ key: 'gosgo mon', deleted: true });
+    // nothing cached any more: the same answer, saying so
+    const again = await http(`${url}/search?q=mon+gosgo`, 'DELETE');
+    expect(again.status).toBe(200);
+    expect(again.json()).toEqual({ key: 'gosgo mon', deleted: false });
+    expect((await http(`${url}/search?q=never+searched`, 'DELETE')).json()).toEqual({
+      key: 'never searched',
+      deleted: false,
+    });
     const before = await stats();
     expect((await search('mon gosgo')).headers['x-cache']).toBe('miss');
     expect((await search('mon gosgo')).headers['x-cache']).toBe('hit');

@@ -119,6 +119,34 @@ describe('startDemo', () => {
     });
   });
 
+  it('DELETE answers whether a result was cached: fresh or stale yes, expired or never no', async () => {
+    const clock = new ManualClock();
+    await start({ clock, cache: { ttlMs: 1_000, staleWhileRevalidateMs: 500 } });
+    const drop = async (q: string) => {
+      const reply = await http(`${demo!.url}/search?q=${encodeURIComponent(q)}`, 'DELETE');
+      expect(reply.status).toBe(200);
+      return reply.json();
+    };
+    expect(await drop('alpha beta')).toEqual({ key: 'alpha beta', deleted: false });
+    await search('alpha beta');
+    expect(await drop('Beta, ALPHA')).toEqual({ key: 'alpha beta', deleted: true });
+    expect(await drop('alpha beta')).toEqual({ key: 'alpha beta', deleted: false });
+    await search('alpha beta');
+    clock.advance(1_200); // past ttl, within the stale window: still cached (served stale)
+    expect(await drop('alpha beta')).toEqual({ key: 'alpha beta', deleted: true });
+    await search('alpha beta');
+    clock.advance(1_500); // past ttl + staleWhileRevalidate: nothing left to drop
+    expect(await drop('alpha beta')).toEqual({ key: 'alpha beta', deleted: false });
+    expect(demo!.stats().entries).toBe(0);
+  });
+
+  it('DELETE without a cache: nothing was cached', async () => {
+    await start({ cache: false });
+    const reply = await http(`${demo!.url}/search?q=alpha`, 'DELETE');
+    expect(reply.status).toBe(200);
+    expect(reply.json()).toEqual({ key: 'alpha', deleted: false });
+  });
+
   it('rejects with EADDRINUSE when the port is taken (main.ts says so and exits 1)', async () => {
     const busy = createServer();
     await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
