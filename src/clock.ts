@@ -4,9 +4,10 @@
  * A source of time in milliseconds, read each time it is needed.
  *
  * Only differences between readings matter, so the origin is free (the system clock uses
- * `performance.now()`). A clock may also schedule callbacks on its own time line; the cache's
- * `autoPurge` timer uses `setTimer`/`clearTimer` when both are present and the global
- * `setTimeout` otherwise.
+ * `performance.now()`). Anything with a callable `now()` is a clock as it is: `performance`,
+ * `Date` (what lru-cache users pass as `perf`), lrukit/testing's `ManualClock`. A clock may also
+ * schedule callbacks on its own time line; the cache's `autoPurge` timer uses
+ * `setTimer`/`clearTimer` when both are present and the global `setTimeout` otherwise.
  *
  * @example
  * ```ts

@@ -14,7 +14,13 @@
 
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
-import { checkOptionsObject, checkPositive, checkSize, typeError } from './errors.js';
+import {
+  checkOptionsObject,
+  checkPositive,
+  checkSize,
+  describeValue,
+  typeError,
+} from './errors.js';
 import { RecencyList } from './linked-list.js';
 import {
   checkResizeOptions,
@@ -86,6 +92,22 @@ function grown(column: Float64Array, capacity: number, fill: number): Float64Arr
 /** A copy of `items` with room for exactly `capacity`, kept packed (V8 reads packed arrays faster). */
 function resized<T>(items: T[], capacity: number): T[] {
   return Array.from({ length: capacity }, (_, i) => items[i] as T);
+}
+
+const ORDINALS = ['1st', '2nd', '3rd', '4th'];
+
+/**
+ * Refuses an argument a method does not take: `get(key, { allowStale: true })` is a mistake (an
+ * option lrukit does not have), not a no-op. Each method declares one parameter more than it
+ * takes, hidden from the types by its public signature, and calls this when that parameter is not
+ * `undefined`. A parameter costs one comparison in every V8 tier, where reading `arguments.length`
+ * would allocate an arguments object per call until the method is optimized by TurboFan.
+ */
+function refuseExtra(signature: string, takes: number, extra: unknown): never {
+  const most = takes === 0 ? 'no arguments' : `at most ${takes} argument${takes === 1 ? '' : 's'}`;
+  throw new TypeError(
+    `lrukit: LruCache ${signature} takes ${most}, got a ${ORDINALS[takes]} argument: ${describeValue(extra)}`,
+  );
 }
 
 /**
@@ -179,7 +201,9 @@ export class LruCache<K, V> implements Iterable<[K, V]> {
    * const cache = new LruCache<number, string>({ maxEntries: 10_000, ttl: 30_000 });
    * ```
    */
-  constructor(options: LruCacheOptions<K, V>) {
+  constructor(options: LruCacheOptions<K, V>);
+  constructor(options: LruCacheOptions<K, V>, extra?: unknown) {
+    if (extra !== undefined) refuseExtra('constructor(options)', 1, extra);
     const o = resolveOptions<K, V>(options);
     this.#maxEntries = o.maxEntries;
     this.#maxSize = o.maxSize;
@@ -232,7 +256,9 @@ export class LruCache<K, V> implements Iterable<[K, V]> {
    * cache.get('b'); // undefined
    * ```
    */
-  get(key: K): V | undefined {
+  get(key: K): V | undefined;
+  get(key: K, extra?: unknown): V | undefined {
+    if (extra !== undefined) refuseExtra('get(key)', 1, extra);
     const slot = this.#map.get(key);
     if (slot === undefined) {
       this.#misses++;
@@ -263,7 +289,9 @@ export class LruCache<K, V> implements Iterable<[K, V]> {
    * cache.peek('a'); // the value, 'a' stays where it is in the recency order
    * ```
    */
-  peek(key: K): V | undefined {
+  peek(key: K): V | undefined;
+  peek(key: K, extra?: unknown): V | undefined {
+    if (extra !== undefined) refuseExtra('peek(key)', 1, extra);
     const slot = this.#map.get(key);
     return slot === undefined || this.#isExpired(slot) ? undefined : this.#values[slot];
   }
@@ -276,7 +304,9 @@ export class LruCache<K, V> implements Iterable<[K, V]> {
    * cache.has('a'); // true or false; an expired entry is false
    * ```
    */
-  has(key: K): boolean {
+  has(key: K): boolean;
+  has(key: K, extra?: unknown): boolean {
+    if (extra !== undefined) refuseExtra('has(key)', 1, extra);
     const slot = this.#map.get(key);
     return slot !== undefined && !this.#isExpired(slot);
   }
@@ -294,7 +324,21 @@ export class LruCache<K, V> implements Iterable<[K, V]> {
    * cache.set('a', 1).set('b', 2, { ttl: 500 });
    * ```
    */
-  set(key: K, value: V, options?: SetOptions): this {
+  set(key: K, value: V, options?: SetOptions): this;
+  /**
+   * Stores `value` under `key` with a ttl in ms: shorthand for `set(key, value, { ttl })`, checked
+   * the same way (a positive number, or `Infinity` for never). It is the call keyv and
+   * cache-manager make on their store, so an `LruCache` can be a `Keyv` store as it is.
+   *
+   * @returns the cache, for chaining
+   * @example
+   * ```ts
+   * cache.set('session', token, 30_000); // the same as { ttl: 30_000 }
+   * ```
+   */
+  set(key: K, value: V, ttl: number): this;
+  set(key: K, value: V, options?: SetOptions | number, extra?: unknown): this {
+    if (extra !== undefined) refuseExtra('set(key, value, options?)', 3, extra);
     if (options === undefined && this.#plain) {
       // the plain fast path: no sizes, no expiry, no callbacks to queue
       const map = this.#map;
@@ -318,15 +362,17 @@ export class LruCache<K, V> implements Iterable<[K, V]> {
     return this.#setWith(key, value, options);
   }
 
-  #setWith(key: K, value: V, options: SetOptions | undefined): this {
+  #setWith(key: K, value: V, options: SetOptions | number | undefined): this {
     let ttl = this.#ttl;
-    let size = 0;
-    if (options !== undefined) {
+    let size: number | undefined;
+    if (typeof options === 'number') {
+      ttl = checkPositive('set() ttl', options, false);
+    } else if (options !== undefined) {
       const o = checkSetOptions(options, this.#sizes !== undefined);
       if (o?.ttl !== undefined) ttl = o.ttl;
       if (o?.size !== undefined) size = checkSize('set() option "size"', o.size);
     }
-    if (this.#sizes !== undefined && options?.size === undefined) size = this.#measure(value, key);
+    if (size === undefined) size = this.#sizes === undefined ? 0 : this.#measure(value, key);
     if (size > this.#maxEntrySize) {
       this.#dropOversize(key);
     } else {
@@ -345,7 +391,9 @@ export class LruCache<K, V> implements Iterable<[K, V]> {
    * cache.delete('a'); // true if 'a' was there
    * ```
    */
-  delete(key: K): boolean {
+  delete(key: K): boolean;
+  delete(key: K, extra?: unknown): boolean {
+    if (extra !== undefined) refuseExtra('delete(key)', 1, extra);
     const slot = this.#map.get(key);
     if (slot === undefined) return false;
     if (this.#plain) {
@@ -371,9 +419,12 @@ export class LruCache<K, V> implements Iterable<[K, V]> {
    * cache.size; // 0
    * ```
    */
-  clear(): void {
+  clear(): void;
+  clear(extra?: unknown): void {
+    if (extra !== undefined) refuseExtra('clear()', 0, extra);
     if (this.#onEvict !== undefined) {
-      for (let slot = this.#list.head; slot !== -1; slot = this.#list.after(slot)) {
+      // least recently used first, as lru-cache disposes on clear() and as eviction goes
+      for (let slot = this.#list.tail; slot !== -1; slot = this.#list.before(slot)) {
         this.#pending.push(this.#values[slot], this.#keys[slot], 'clear');
       }
     }
@@ -400,7 +451,9 @@ export class LruCache<K, V> implements Iterable<[K, V]> {
    * cache.resize({ maxEntries: 100 }); // keeps the 100 most recently used entries
    * ```
    */
-  resize(options: ResizeOptions): this {
+  resize(options: ResizeOptions): this;
+  resize(options: ResizeOptions, extra?: unknown): this {
+    if (extra !== undefined) refuseExtra('resize(options)', 1, extra);
     const o = checkResizeOptions(options, this.#sizes !== undefined);
     if (o.maxEntries !== undefined) {
       this.#maxEntries = o.maxEntries;
@@ -428,7 +481,9 @@ export class LruCache<K, V> implements Iterable<[K, V]> {
    * cache.expiresIn('a'); // 1000 (less, as time passes)
    * ```
    */
-  expiresIn(key: K): number | undefined {
+  expiresIn(key: K): number | undefined;
+  expiresIn(key: K, extra?: unknown): number | undefined {
+    if (extra !== undefined) refuseExtra('expiresIn(key)', 1, extra);
     const slot = this.#map.get(key);
     if (slot === undefined) return undefined;
     const expiresAt = this.#expiresAt?.[slot] ?? Infinity;
@@ -445,7 +500,9 @@ export class LruCache<K, V> implements Iterable<[K, V]> {
    * const removed = cache.prune();
    * ```
    */
-  prune(): number {
+  prune(): number;
+  prune(extra?: unknown): number {
+    if (extra !== undefined) refuseExtra('prune()', 0, extra);
     const removed = this.#purge();
     this.#flush();
     return removed;
@@ -481,7 +538,9 @@ export class LruCache<K, V> implements Iterable<[K, V]> {
    * cache.stats.hits; // 0
    * ```
    */
-  resetStats(): void {
+  resetStats(): void;
+  resetStats(extra?: unknown): void {
+    if (extra !== undefined) refuseExtra('resetStats()', 0, extra);
     this.#hits =
       this.#misses =
       this.#sets =
@@ -504,7 +563,9 @@ export class LruCache<K, V> implements Iterable<[K, V]> {
    * other.load(JSON.parse(saved));
    * ```
    */
-  dump(): Array<[K, LruCacheEntry<V>]> {
+  dump(): Array<[K, LruCacheEntry<V>]>;
+  dump(extra?: unknown): Array<[K, LruCacheEntry<V>]> {
+    if (extra !== undefined) refuseExtra('dump()', 0, extra);
     const out: Array<[K, LruCacheEntry<V>]> = [];
     const expiresAt = this.#expiresAt;
     const now = expiresAt === undefined ? 0 : this.#clock.now();
@@ -535,7 +596,9 @@ export class LruCache<K, V> implements Iterable<[K, V]> {
    * copy.load(cache.dump());
    * ```
    */
-  load(entries: Iterable<readonly [K, LruCacheEntry<V>]>): this {
+  load(entries: Iterable<readonly [K, LruCacheEntry<V>]>): this;
+  load(entries: Iterable<readonly [K, LruCacheEntry<V>]>, extra?: unknown): this {
+    if (extra !== undefined) refuseExtra('load(entries)', 1, extra);
     if (
       entries === null ||
       typeof (entries as Iterable<unknown>)?.[Symbol.iterator] !== 'function'
@@ -587,8 +650,10 @@ export class LruCache<K, V> implements Iterable<[K, V]> {
    * for (const key of cache.keys()) console.log(key);
    * ```
    */
-  *keys(): IterableIterator<K> {
-    for (const [key] of this.entries()) yield key;
+  keys(): IterableIterator<K>;
+  keys(extra?: unknown): IterableIterator<K> {
+    if (extra !== undefined) refuseExtra('keys()', 0, extra);
+    return this.#keysOnly();
   }
 
   /**
@@ -599,8 +664,10 @@ export class LruCache<K, V> implements Iterable<[K, V]> {
    * const all = [...cache.values()];
    * ```
    */
-  *values(): IterableIterator<V> {
-    for (const [, value] of this.entries()) yield value;
+  values(): IterableIterator<V>;
+  values(extra?: unknown): IterableIterator<V> {
+    if (extra !== undefined) refuseExtra('values()', 0, extra);
+    return this.#valuesOnly();
   }
 
   /**
@@ -611,15 +678,10 @@ export class LruCache<K, V> implements Iterable<[K, V]> {
    * const snapshot = new Map(cache.entries());
    * ```
    */
-  *entries(): IterableIterator<[K, V]> {
-    const keys: K[] = [];
-    for (let slot = this.#list.head; slot !== -1; slot = this.#list.after(slot)) {
-      keys.push(this.#keys[slot] as K);
-    }
-    for (const key of keys) {
-      const slot = this.#map.get(key);
-      if (slot !== undefined && !this.#isExpired(slot)) yield [key, this.#values[slot] as V];
-    }
+  entries(): IterableIterator<[K, V]>;
+  entries(extra?: unknown): IterableIterator<[K, V]> {
+    if (extra !== undefined) refuseExtra('entries()', 0, extra);
+    return this.#entries();
   }
 
   /**
@@ -630,8 +692,10 @@ export class LruCache<K, V> implements Iterable<[K, V]> {
    * for (const [key, value] of cache) console.log(key, value);
    * ```
    */
-  [Symbol.iterator](): IterableIterator<[K, V]> {
-    return this.entries();
+  [Symbol.iterator](): IterableIterator<[K, V]>;
+  [Symbol.iterator](extra?: unknown): IterableIterator<[K, V]> {
+    if (extra !== undefined) refuseExtra('[Symbol.iterator]()', 0, extra);
+    return this.#entries();
   }
 
   /**
@@ -643,9 +707,17 @@ export class LruCache<K, V> implements Iterable<[K, V]> {
    * cache.forEach((value, key) => console.log(key, value));
    * ```
    */
-  forEach(callback: (value: V, key: K, cache: this) => void, thisArg?: unknown): void {
+  forEach(callback: (value: V, key: K, cache: this) => void, thisArg?: unknown): void;
+  forEach(
+    callback: (value: V, key: K, cache: this) => void,
+    thisArg?: unknown,
+    extra?: unknown,
+  ): void {
+    if (extra !== undefined) refuseExtra('forEach(callback, thisArg?)', 2, extra);
     if (typeof callback !== 'function') typeError('forEach() callback', 'a function', callback);
-    for (const [key, value] of this.entries()) callback.call(thisArg, value, key, this);
+    for (const [key, value] of this.#entries()) {
+      callback.call(thisArg, value, key, this);
+    }
   }
 
   /** `'LruCache'`, so `Object.prototype.toString` names it. */
@@ -654,6 +726,33 @@ export class LruCache<K, V> implements Iterable<[K, V]> {
   }
 
   // ---- internals ----
+
+  // The public iteration methods are plain functions that check their arguments at once and
+  // return these generators (a generator's body, argument checks included, runs only at `next()`).
+
+  /**
+   * Fresh entries, most recently used first. The keys are copied at the first `next()` and the
+   * copy is walked: entries deleted or expired meanwhile are skipped, entries added meanwhile are
+   * not visited, and nothing loops forever.
+   */
+  *#entries(): IterableIterator<[K, V]> {
+    const keys: K[] = [];
+    for (let slot = this.#list.head; slot !== -1; slot = this.#list.after(slot)) {
+      keys.push(this.#keys[slot] as K);
+    }
+    for (const key of keys) {
+      const slot = this.#map.get(key);
+      if (slot !== undefined && !this.#isExpired(slot)) yield [key, this.#values[slot] as V];
+    }
+  }
+
+  *#keysOnly(): IterableIterator<K> {
+    for (const [key] of this.#entries()) yield key;
+  }
+
+  *#valuesOnly(): IterableIterator<V> {
+    for (const [, value] of this.#entries()) yield value;
+  }
 
   #isExpired(slot: number): boolean {
     const expiresAt = this.#expiresAt;

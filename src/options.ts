@@ -67,7 +67,10 @@ export interface CommonOptions<K, V> {
    * that removed it has finished changing the cache (so it may read or write the cache).
    */
   onEvict?: OnEvict<K, V>;
-  /** Where time comes from (ms). Default: {@link systemClock}; tests pass a `ManualClock`. */
+  /**
+   * Where time comes from (ms): anything with a callable `now()`, such as `performance`, `Date`
+   * (lru-cache's `perf: Date`) or lrukit/testing's `ManualClock`. Default: {@link systemClock}.
+   */
   clock?: Clock;
 }
 
@@ -212,8 +215,10 @@ function checkFunction<F>(name: string, value: unknown): F {
 }
 
 function checkClock(value: unknown): Clock {
-  const expected = 'an object with a now() method';
-  if (typeof value !== 'object' || value === null || typeof (value as Clock).now !== 'function') {
+  const expected = 'anything with a now() method (performance, Date, a ManualClock)';
+  // `Date` is a function with a static now(): what counts is a callable now, not the typeof
+  const holder = typeof value === 'object' || typeof value === 'function';
+  if (!holder || value === null || typeof (value as Clock).now !== 'function') {
     typeError(option('clock'), expected, value);
   }
   const clock = value as Clock;
@@ -270,8 +275,11 @@ export function resolveOptions<K, V>(options: unknown): ResolvedOptions<K, V> {
   });
 }
 
-/** Validates `set`'s third argument; returns it as a record (or `undefined`). */
+/** Validates `set`'s third argument when it is not a number; returns it as a record (or `undefined`). */
 export function checkSetOptions(options: unknown, sized: boolean): SetOptions | undefined {
+  if (options !== undefined && (typeof options !== 'object' || options === null)) {
+    typeError('set() options', 'a ttl in ms or an object { ttl?, size? }', options);
+  }
   const o = checkOptionsObject('set() options', options, SET_KNOWN);
   if (o === undefined) return undefined;
   if (o.ttl !== undefined) checkPositive('set() option "ttl"', o.ttl, false);

@@ -16,7 +16,9 @@
  *   larger than `maxEntrySize` is not stored and removes the old entry under that key (reason
  *   `'set'`). Left at its default, `maxEntrySize` is the current `maxSize`, also after `resize`.
  * - `delete` of a fresh entry → `true` (reason `'delete'`); of an expired one → `false` (reason
- *   `'expire'`); `clear` → reason `'clear'` for every stored entry; `prune` removes the expired ones.
+ *   `'expire'`); `clear` → reason `'clear'` for every stored entry, least recently used first (as
+ *   lru-cache disposes); `prune` removes the expired ones.
+ * - `set(key, value, ttl)` with a number is `set(key, value, { ttl })`.
  * - `onEvict` runs after the operation has finished changing the cache.
  * - a cache in which no entry has a ttl never reads the clock.
  */
@@ -261,7 +263,7 @@ class Model {
   }
 
   clear(): void {
-    for (const e of this.entries) this.events.push([e.value, e.key, 'clear']);
+    for (const e of [...this.entries].reverse()) this.events.push([e.value, e.key, 'clear']);
     this.entries = [];
   }
 
@@ -384,7 +386,7 @@ function checkInvariants(m: Model, r: Real): void {
 }
 
 type Op =
-  | { t: 'set'; k: number; v: number; ttl?: number; size?: number }
+  | { t: 'set'; k: number; v: number; ttl?: number; size?: number; numeric?: boolean }
   | { t: 'get' | 'peek' | 'has' | 'delete' | 'expiresIn'; k: number }
   | { t: 'clear' | 'prune' }
   | { t: 'resize'; maxEntries?: number; maxSize?: number }
@@ -435,8 +437,13 @@ class OpCommand implements fc.Command<Model, Real> {
         if (op.size !== undefined && m.sized) opts.size = op.size;
         this.#sizeIgnored = !m.sized;
         m.set(key, value, opts);
-        const returned =
-          Object.keys(opts).length === 0 ? cache.set(key, value) : cache.set(key, value, opts);
+        // `numeric`: a ttl alone is passed as a number, the shorthand keyv and cache-manager use
+        const shorthand = op.numeric === true && opts.ttl !== undefined && opts.size === undefined;
+        const returned = shorthand
+          ? cache.set(key, value, opts.ttl!)
+          : Object.keys(opts).length === 0
+            ? cache.set(key, value)
+            : cache.set(key, value, opts);
         return { expected: true, actual: returned === cache };
       }
       case 'get':
@@ -479,7 +486,12 @@ class OpCommand implements fc.Command<Model, Real> {
           op.ttl === undefined ? '' : `ttl: ${op.ttl}`,
           op.size === undefined || this.#sizeIgnored ? '' : `size: ${op.size}`,
         ].filter(Boolean);
-        const opts = extra.length === 0 ? '' : `, { ${extra.join(', ')} }`;
+        const numeric = op.numeric === true && op.ttl !== undefined && extra.length === 1;
+        const opts = numeric
+          ? `, ${op.ttl}`
+          : extra.length === 0
+            ? ''
+            : `, { ${extra.join(', ')} }`;
         return `set(${KEY_NAMES[op.k]}, ${VALUE_NAMES[op.v]}${opts})`;
       }
       case 'get':
@@ -680,6 +692,7 @@ describe('LruCache (property): ttl, with and without updateAgeOnGet', () => {
       v: value,
       ttl,
       size: fc.integer({ min: 0, max: 6 }),
+      numeric: fc.boolean(),
     }),
   );
   const commands = fc.commands(

@@ -33,4 +33,27 @@ describe('LruCache types', () => {
     // @ts-expect-error wrong key type
     cache.get(1);
   });
+
+  it("takes a ttl in ms as set's third argument, and no argument a method does not take", () => {
+    const cache = new LruCache<string, number>({ maxEntries: 10, clock: Date });
+    expectTypeOf(cache.set('a', 1, 500)).toEqualTypeOf<typeof cache>();
+    expectTypeOf(cache.set('a', 1, { ttl: 500 })).toEqualTypeOf<typeof cache>();
+    // @ts-expect-error a ttl is a number of ms
+    cache.set('a', 1, '500');
+    // @ts-expect-error get has no options
+    cache.get('a', { allowStale: true });
+    // @ts-expect-error peek has no options
+    cache.peek('a', { allowStale: true });
+    // @ts-expect-error has takes only the key
+    cache.has('a', true);
+    // @ts-expect-error delete takes only the key
+    cache.delete('a', 'b');
+    // @ts-expect-error clear takes nothing
+    cache.clear(true);
+    // @ts-expect-error set takes at most three arguments
+    cache.set('a', 1, 500, {});
+    new LruCache<string, number>({ maxEntries: 10, clock: performance });
+    // @ts-expect-error a clock has a now() method
+    new LruCache<string, number>({ maxEntries: 10, clock: () => 0 });
+  });
 });

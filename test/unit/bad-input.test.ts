@@ -363,6 +363,9 @@ describe('new LruCache(options) refuses bad options', () => {
       { maxEntries: 1, ttl: Number.MIN_VALUE },
       { maxEntries: 1, updateAgeOnGet: false, autoPurge: true, onEvict: fn, clock },
       { maxEntries: 1, clock: nowOnly },
+      // anything with a callable now(): lru-cache users pass `perf: Date` (a function)
+      { maxEntries: 1, clock: Date },
+      { maxEntries: 1, clock: performance },
       { maxEntries: 1, maxSize: undefined, ttl: undefined },
     ];
     for (const options of accepted) expect(() => new LruCache(options as never)).not.toThrow();
@@ -491,12 +494,81 @@ function setRows(
   }));
 }
 
+/**
+ * A method called with an argument after the last one it takes: refused before it reads or
+ * changes anything (stats and recency included). An extra `undefined` carries nothing and is let
+ * through: see "an extra undefined argument is accepted" below.
+ */
+const ORDINAL = ['1st', '2nd', '3rd', '4th'];
+const extraArgumentRows: CallRow[] = (
+  [
+    ['get', ['a', { allowStale: true }], 'get(key)', 1, 'an object'],
+    ['get', ['a', null], 'get(key)', 1, 'null'],
+    ['get', ['missing', 1], 'get(key)', 1, '1'],
+    ['peek', ['b', { allowStale: true }], 'peek(key)', 1, 'an object'],
+    ['has', ['a', { updateAgeOnHas: true }], 'has(key)', 1, 'an object'],
+    ['delete', ['a', 'b'], 'delete(key)', 1, '"b"'],
+    ['expiresIn', ['a', 0], 'expiresIn(key)', 1, '0'],
+    [
+      'set',
+      ['a', 'v', { ttl: 5 }, { noDisposeOnSet: true }],
+      'set(key, value, options?)',
+      3,
+      'an object',
+    ],
+    ['set', ['new', 'v', 5, 0], 'set(key, value, options?)', 3, '0'],
+    ['set', ['new', 'v', undefined, false], 'set(key, value, options?)', 3, 'false'],
+    ['clear', [{ silent: true }], 'clear()', 0, 'an object'],
+    ['resize', [{ maxEntries: 1 }, { evict: false }], 'resize(options)', 1, 'an object'],
+    ['prune', [true], 'prune()', 0, 'true'],
+    ['resetStats', ['hits'], 'resetStats()', 0, '"hits"'],
+    ['dump', [{ stale: true }], 'dump()', 0, 'an object'],
+    ['load', [[['x', { value: 1 }]], { clear: true }], 'load(entries)', 1, 'an object'],
+    ['keys', [{ allowStale: true }], 'keys()', 0, 'an object'],
+    ['values', [1], 'values()', 0, '1'],
+    ['entries', [1], 'entries()', 0, '1'],
+    ['forEach', [() => {}, undefined, 'extra'], 'forEach(callback, thisArg?)', 2, '"extra"'],
+  ] as const
+).map(([method, args, signature, takes, got]) => ({
+  name: `countCache: ${method}(${args.map(show).join(', ')}): an argument too many`,
+  fixture: countCache,
+  call: ({ cache }: Fixture) =>
+    (cache[method] as (...a: unknown[]) => unknown).apply(cache, args as unknown as unknown[]),
+  error: TypeError,
+  message: new RegExp(
+    `^lrukit: LruCache ${escapeRegExp(signature)} takes (no arguments|at most ${takes} arguments?), got a ${ORDINAL[takes]} argument: ${escapeRegExp(got)}$`,
+  ),
+}));
+
 const callRows: CallRow[] = [
-  // set(): the options object
-  ...setRows(countCache, "'v', 5", 'v', 5, TypeError, named('set() options', '5')),
+  ...extraArgumentRows,
+  {
+    name: 'countCache: [Symbol.iterator](1): an argument too many',
+    fixture: countCache,
+    call: ({ cache }) => (cache[Symbol.iterator] as (x: unknown) => unknown).call(cache, 1),
+    error: TypeError,
+    message:
+      /^lrukit: LruCache \[Symbol\.iterator\]\(\) takes no arguments, got a 1st argument: 1$/,
+  },
+  // set(): the options object, or a ttl in ms (the shorthand keyv and cache-manager use)
   ...setRows(countCache, "'v', null", 'v', null, TypeError, named('set() options', 'null')),
   ...setRows(countCache, "'v', []", 'v', [], TypeError, named('set() options', 'an array')),
   ...setRows(countCache, "'v', 'ttl'", 'v', 'ttl', TypeError, named('set() options', '"ttl"')),
+  ...setRows(countCache, "'v', '500'", 'v', '500', TypeError, named('set() options', '"500"')),
+  ...setRows(countCache, "'v', 5n", 'v', 5n, TypeError, named('set() options', '5n')),
+  ...setRows(countCache, "'v', true", 'v', true, TypeError, named('set() options', 'true')),
+  // set(): a ttl in ms, checked as { ttl } is
+  ...(
+    [
+      [0, '0'],
+      [-0, '-0'],
+      [-1, '-1'],
+      [Number.NaN, 'NaN'],
+      [-Infinity, '-Infinity'],
+    ] as const
+  ).flatMap(([ttl, got]) =>
+    setRows(countCache, `'v', ${got}`, 'v', ttl, RangeError, named('set() ttl', got)),
+  ),
   ...setRows(
     countCache,
     "'v', { ttL: 5 }",
@@ -921,6 +993,37 @@ describe('a refused method call throws and changes nothing', () => {
     const before = state(sized);
     sized.cache.set('b', 'bb', { size: 31, ttl: 600 }); // only the size changes
     expect(state(sized)).not.toStrictEqual(before);
+  });
+});
+
+describe('an extra undefined argument is accepted', () => {
+  it('changes nothing a call without it would not', () => {
+    const calls: Array<(cache: LruCache<string, unknown>) => unknown> = [
+      (c) => c.get('a'),
+      (c) => c.peek('a'),
+      (c) => c.has('a'),
+      (c) => c.expiresIn('a'),
+      (c) => c.delete('c'),
+      (c) => c.set('new', 1),
+      (c) => [...c.keys()],
+      (c) => c.dump(),
+    ];
+    for (const call of calls) {
+      const plain = countCache();
+      const padded = countCache();
+      const expected = call(plain.cache);
+      // the same call with one more argument, undefined
+      const withUndefined = new Proxy(padded.cache, {
+        get: (target, name) => {
+          const member = Reflect.get(target, name, target);
+          return typeof member === 'function'
+            ? (...args: unknown[]) => member.call(target, ...args, undefined)
+            : member;
+        },
+      });
+      expect(call(withUndefined)).toStrictEqual(expected);
+      expect(state(padded)).toStrictEqual(state(plain));
+    }
   });
 });
 

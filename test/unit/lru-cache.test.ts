@@ -107,7 +107,7 @@ describe('LruCache: recency and the entry-count bound', () => {
     expect(cache.stats.deletes).toBe(3);
   });
 
-  it('clear() removes everything with reason "clear" and the cache is reusable', () => {
+  it('clear() removes everything with reason "clear", least recently used first, and the cache is reusable', () => {
     const { evicted, onEvict } = recording<string, number>();
     const cache = new LruCache<string, number>({ maxEntries: 3, onEvict });
     cache.set('a', 1).set('b', 2);
@@ -115,8 +115,8 @@ describe('LruCache: recency and the entry-count bound', () => {
     expect(cache.size).toBe(0);
     expect([...cache.keys()]).toEqual([]);
     expect(evicted).toEqual([
-      ['b', 2, 'clear'],
       ['a', 1, 'clear'],
+      ['b', 2, 'clear'],
     ]);
     cache.set('c', 3).set('d', 4).set('e', 5).set('f', 6);
     expect([...cache.keys()]).toEqual(['f', 'e', 'd']);
@@ -521,8 +521,8 @@ describe('LruCache: onEvict', () => {
       },
     });
     cache.set('a', 1).set('b', 2).set('c', 3);
-    expect(() => cache.clear()).toThrow('boom c');
-    expect(calls).toEqual(['c', 'b', 'a']);
+    expect(() => cache.clear()).toThrow('boom a');
+    expect(calls).toEqual(['a', 'b', 'c']);
     expect(cache.size).toBe(0);
     cache.set('d', 4);
     expect(() => cache.set('d', 5)).toThrow('boom d');
