@@ -29,7 +29,9 @@ import { browserBundle, byteSizes } from './browser-bundle.mjs';
 const BUDGET_LRU_CACHE = 4_900;
 // + LoadingCache l2/bus/onError (issue 6): 9,347 B; + the load lifecycle (detachment, per-caller
 // timeouts, callback errors), tier keys and option messages naming the API (issue 11): 11,024 B
-const BUDGET_MAIN_ENTRY = 11_300;
+// + LoadingCache's LruCache-like surface (has, expiresIn, iteration, dump/load, resize), set's ttl,
+// arguments refused, memoize's single-use check (issue 12): 12,306 B
+const BUDGET_MAIN_ENTRY = 12_600;
 const BUDGET_TESTING_ENTRY = null;
 const BUDGET_REDIS_ENTRY = 4_000; // redisStore + redisBus + jsonSerializer (3,710 B)
 

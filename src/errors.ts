@@ -102,3 +102,24 @@ export function checkTimerMs(
   }
   return value;
 }
+
+const ORDINALS = ['1st', '2nd', '3rd', '4th'];
+
+/**
+ * Refuses an argument a method does not take: `get(key, { allowStale: true })` is a mistake (an
+ * option lrukit does not have), not a no-op. Each method declares one parameter more than it
+ * takes, hidden from the types by its public signature, and calls this when that parameter is not
+ * `undefined`. A parameter costs one comparison in every V8 tier, where reading `arguments.length`
+ * would allocate an arguments object per call until the method is optimized by TurboFan.
+ */
+export function refuseExtra(
+  owner: string,
+  signature: string,
+  takes: number,
+  extra: unknown,
+): never {
+  const most = takes === 0 ? 'no arguments' : `at most ${takes} argument${takes === 1 ? '' : 's'}`;
+  throw new TypeError(
+    `lrukit: ${owner} ${signature} takes ${most}, got a ${ORDINALS[takes]} argument: ${describeValue(extra)}`,
+  );
+}

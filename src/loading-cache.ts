@@ -17,7 +17,13 @@
 
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
-import { checkOptionsObject, checkPositive, checkSize, typeError } from './errors.js';
+import {
+  checkOptionsObject,
+  checkPositive,
+  checkSize,
+  refuseExtra as refuseExtraArgument,
+  typeError,
+} from './errors.js';
 import { type Entry, Freshness, type Stored } from './loading/freshness.js';
 import { type Fallback, type Load, LoadTable, TimeoutError } from './loading/load.js';
 import {
@@ -40,12 +46,9 @@ const GET_KNOWN = new Set(['signal']);
 const SET_KNOWN = new Set(['ttl']);
 const SNAPSHOT_KNOWN = new Set(['value', 'ttl', 'size']);
 
-/** Refuses a call with arguments the method does not take (a mistake, not a no-op). */
-function extraArguments(method: string, takes: number, got: number): never {
-  throw new TypeError(
-    `lrukit: ${method} takes ${takes === 0 ? 'no arguments' : `at most ${takes} argument${takes === 1 ? '' : 's'}`}, got ${got}`,
-  );
-}
+/** Refuses an argument a `LoadingCache` method does not take (see `refuseExtra` in errors.ts). */
+const refuseExtra = (signature: string, takes: number, extra: unknown): never =>
+  refuseExtraArgument('LoadingCache', signature, takes, extra);
 
 /** `set()`'s third argument: a ttl in ms, or `{ ttl }`. */
 function setTtl(ttl: unknown): number | undefined {
@@ -171,11 +174,12 @@ export class LoadingCache<K, V> {
    * const user = await users.get('42', { signal: controller.signal });
    * ```
    */
-  get(key: K, options?: { signal?: AbortSignal }): Promise<V> {
+  get(key: K, options?: { signal?: AbortSignal }): Promise<V>;
+  get(key: K, options?: { signal?: AbortSignal }, extra?: unknown): Promise<V> {
     try {
+      if (extra !== undefined) refuseExtra('get(key, options?)', 2, extra);
       let signal: AbortSignal | undefined;
       if (options !== undefined) {
-        if (arguments.length > 2) extraArguments('get()', 2, arguments.length);
         signal = checkOptionsObject('get() options', options, GET_KNOWN)?.signal as
           | AbortSignal
           | undefined;
@@ -222,8 +226,9 @@ export class LoadingCache<K, V> {
    * users.peek('42'); // the user, or undefined
    * ```
    */
-  peek(key: K): V | undefined {
-    if (arguments.length > 1) extraArguments('peek()', 1, arguments.length);
+  peek(key: K): V | undefined;
+  peek(key: K, extra?: unknown): V | undefined {
+    if (extra !== undefined) refuseExtra('peek(key)', 1, extra);
     const entry = this.#cache.peek(key);
     return entry === undefined || entry.failed ? undefined : entry.value;
   }
@@ -237,8 +242,9 @@ export class LoadingCache<K, V> {
    * if (!users.has('42')) prefetch('42');
    * ```
    */
-  has(key: K): boolean {
-    if (arguments.length > 1) extraArguments('has()', 1, arguments.length);
+  has(key: K): boolean;
+  has(key: K, extra?: unknown): boolean {
+    if (extra !== undefined) refuseExtra('has(key)', 1, extra);
     const entry = this.#cache.peek(key);
     return entry !== undefined && !entry.failed;
   }
@@ -253,8 +259,9 @@ export class LoadingCache<K, V> {
    * users.expiresIn('42'); // e.g. 41_250
    * ```
    */
-  expiresIn(key: K): number | undefined {
-    if (arguments.length > 1) extraArguments('expiresIn()', 1, arguments.length);
+  expiresIn(key: K): number | undefined;
+  expiresIn(key: K, extra?: unknown): number | undefined {
+    if (extra !== undefined) refuseExtra('expiresIn(key)', 1, extra);
     const entry = this.#cache.peek(key);
     if (entry === undefined || entry.failed) return undefined;
     return Math.max(0, entry.freshUntil - this.#clock.now());
@@ -274,8 +281,9 @@ export class LoadingCache<K, V> {
    * users.set('42', updatedUser, 5_000); // fresh for 5 s, whatever the ttl option says
    * ```
    */
-  set(key: K, value: V, ttl?: number | { ttl?: number }): this {
-    if (arguments.length > 3) extraArguments('set()', 3, arguments.length);
+  set(key: K, value: V, ttl?: number | { ttl?: number }): this;
+  set(key: K, value: V, ttl?: number | { ttl?: number }, extra?: unknown): this {
+    if (extra !== undefined) refuseExtra('set(key, value, ttl?)', 3, extra);
     const explicit = ttl === undefined ? undefined : setTtl(ttl);
     const tkey = this.#tiers === undefined ? undefined : tierKey(key);
     const stored = this.#fresh.store(value, key, this.#clock.now(), undefined, explicit);
@@ -301,8 +309,9 @@ export class LoadingCache<K, V> {
    * users.invalidate('42');
    * ```
    */
-  invalidate(key: K): void {
-    if (arguments.length > 1) extraArguments('invalidate()', 1, arguments.length);
+  invalidate(key: K): void;
+  invalidate(key: K, extra?: unknown): void {
+    if (extra !== undefined) refuseExtra('invalidate(key)', 1, extra);
     const tkey = this.#tiers === undefined ? undefined : tierKey(key);
     const mark = this.#enter();
     try {
@@ -325,9 +334,10 @@ export class LoadingCache<K, V> {
    * await users.refresh('42');
    * ```
    */
-  refresh(key: K): Promise<V> {
+  refresh(key: K): Promise<V>;
+  refresh(key: K, extra?: unknown): Promise<V> {
     try {
-      if (arguments.length > 1) extraArguments('refresh()', 1, arguments.length);
+      if (extra !== undefined) refuseExtra('refresh(key)', 1, extra);
       let load = this.#loads.get(key);
       if (load === undefined) {
         // an explicit refresh asks the loader, not the shared tier
@@ -349,8 +359,9 @@ export class LoadingCache<K, V> {
    * users.clear();
    * ```
    */
-  clear(): void {
-    if (arguments.length > 0) extraArguments('clear()', 0, arguments.length);
+  clear(): void;
+  clear(extra?: unknown): void {
+    if (extra !== undefined) refuseExtra('clear()', 0, extra);
     const mark = this.#enter();
     try {
       this.#cache.clear();
@@ -400,8 +411,9 @@ export class LoadingCache<K, V> {
    * users.resize({ maxEntries: 500 });
    * ```
    */
-  resize(options: { maxEntries?: number; maxSize?: number }): this {
-    if (arguments.length > 1) extraArguments('resize()', 1, arguments.length);
+  resize(options: { maxEntries?: number; maxSize?: number }): this;
+  resize(options: { maxEntries?: number; maxSize?: number }, extra?: unknown): this {
+    if (extra !== undefined) refuseExtra('resize(options)', 1, extra);
     const mark = this.#enter();
     try {
       this.#cache.resize(options);
@@ -516,8 +528,9 @@ export class LoadingCache<K, V> {
    * users.load(JSON.parse(readFileSync('users.json', 'utf8')));
    * ```
    */
-  load(entries: Iterable<readonly [K, LruCacheEntry<V>]>): this {
-    if (arguments.length > 1) extraArguments('load()', 1, arguments.length);
+  load(entries: Iterable<readonly [K, LruCacheEntry<V>]>): this;
+  load(entries: Iterable<readonly [K, LruCacheEntry<V>]>, extra?: unknown): this {
+    if (extra !== undefined) refuseExtra('load(entries)', 1, extra);
     if (
       entries === null ||
       typeof (entries as Iterable<unknown>)?.[Symbol.iterator] !== 'function'

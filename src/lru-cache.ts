@@ -18,7 +18,7 @@ import {
   checkOptionsObject,
   checkPositive,
   checkSize,
-  describeValue,
+  refuseExtra as refuseExtraArgument,
   typeError,
 } from './errors.js';
 import { RecencyList } from './linked-list.js';
@@ -94,21 +94,9 @@ function resized<T>(items: T[], capacity: number): T[] {
   return Array.from({ length: capacity }, (_, i) => items[i] as T);
 }
 
-const ORDINALS = ['1st', '2nd', '3rd', '4th'];
-
-/**
- * Refuses an argument a method does not take: `get(key, { allowStale: true })` is a mistake (an
- * option lrukit does not have), not a no-op. Each method declares one parameter more than it
- * takes, hidden from the types by its public signature, and calls this when that parameter is not
- * `undefined`. A parameter costs one comparison in every V8 tier, where reading `arguments.length`
- * would allocate an arguments object per call until the method is optimized by TurboFan.
- */
-function refuseExtra(signature: string, takes: number, extra: unknown): never {
-  const most = takes === 0 ? 'no arguments' : `at most ${takes} argument${takes === 1 ? '' : 's'}`;
-  throw new TypeError(
-    `lrukit: LruCache ${signature} takes ${most}, got a ${ORDINALS[takes]} argument: ${describeValue(extra)}`,
-  );
-}
+/** Refuses an argument an `LruCache` method does not take (see `refuseExtra` in errors.ts). */
+const refuseExtra = (signature: string, takes: number, extra: unknown): never =>
+  refuseExtraArgument('LruCache', signature, takes, extra);
 
 /**
  * A bounded map that evicts the least recently used entry, bounded by entry count and/or total
