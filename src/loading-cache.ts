@@ -20,11 +20,10 @@ import { systemClock } from './clock.js';
 import {
   checkOptionsObject,
   checkPositive,
-  checkSize,
   refuseExtra as refuseExtraArgument,
   typeError,
 } from './errors.js';
-import { type Entry, Freshness, type Stored } from './loading/freshness.js';
+import { type Entry, Freshness } from './loading/freshness.js';
 import { type Fallback, type Load, LoadTable, TimeoutError } from './loading/load.js';
 import {
   type LoadContext,
@@ -35,7 +34,7 @@ import {
 } from './loading/options.js';
 import { Tiers, tierKey } from './loading/tiers.js';
 import { LruCache, type LruCacheEntry } from './lru-cache.js';
-import type { EvictionReason } from './options.js';
+import { checkSnapshot, type EvictionReason } from './options.js';
 import type { ErrorContext } from './tiers.js';
 
 export { API_NAME, BIND_LOAD, LOADING_OPTIONS } from './loading/options.js';
@@ -44,7 +43,6 @@ export { TimeoutError };
 
 const GET_KNOWN = new Set(['signal']);
 const SET_KNOWN = new Set(['ttl']);
-const SNAPSHOT_KNOWN = new Set(['value', 'ttl', 'size']);
 
 /** Refuses an argument a `LoadingCache` method does not take (see `refuseExtra` in errors.ts). */
 const refuseExtra = (signature: string, takes: number, extra: unknown): never =>
@@ -531,37 +529,15 @@ export class LoadingCache<K, V> {
   load(entries: Iterable<readonly [K, LruCacheEntry<V>]>): this;
   load(entries: Iterable<readonly [K, LruCacheEntry<V>]>, extra?: unknown): this {
     if (extra !== undefined) refuseExtra('load(entries)', 1, extra);
-    if (
-      entries === null ||
-      typeof (entries as Iterable<unknown>)?.[Symbol.iterator] !== 'function'
-    ) {
-      typeError('load() argument', 'an iterable of [key, { value, ttl?, size? }]', entries);
-    }
     const now = this.#clock.now();
-    const items = Array.from(entries, (item, i): [K, Stored<V>, number | undefined] => {
-      const name = `load() entry [${i}]`;
-      if (!Array.isArray(item) || item.length !== 2) {
-        typeError(name, 'a [key, { value, ttl?, size? }] pair', item);
-      }
-      const entry = checkOptionsObject(name, item[1], SNAPSHOT_KNOWN);
-      if (entry === undefined) typeError(name, 'a [key, { value, ttl?, size? }] pair', item);
-      const ttl =
-        entry.ttl === undefined
-          ? undefined
-          : entry.ttl === null
-            ? Infinity
-            : checkPositive(`${name} "ttl"`, entry.ttl, false);
-      const size = entry.size === undefined ? undefined : checkSize(`${name} "size"`, entry.size);
-      return [
-        item[0] as K,
-        this.#fresh.store(entry.value as V, item[0] as K, now, undefined, ttl),
-        size,
-      ];
+    const items = checkSnapshot<K, V>(entries).map(({ key, value, ttl, size }) => {
+      const stored = this.#fresh.store(value, key, now, undefined, ttl);
+      return { key, stored, size };
     });
     const mark = this.#enter();
     try {
       this.#cache.load(
-        items.map(([key, stored, size]) => [
+        items.map(({ key, stored, size }) => [
           key,
           size === undefined
             ? { value: stored.entry, ttl: stored.keep }
@@ -571,7 +547,7 @@ export class LoadingCache<K, V> {
     } finally {
       this.#depth--;
     }
-    for (const [key] of items) this.#loads.release(key);
+    for (const { key } of items) this.#loads.release(key);
     this.#rethrow(mark);
     return this;
   }

@@ -15,7 +15,6 @@
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
 import {
-  checkOptionsObject,
   checkPositive,
   checkSize,
   refuseExtra as refuseExtraArgument,
@@ -25,6 +24,7 @@ import { RecencyList } from './linked-list.js';
 import {
   checkResizeOptions,
   checkSetOptions,
+  checkSnapshot,
   type EvictionReason,
   type LruCacheOptions,
   type OnEvict,
@@ -79,8 +79,6 @@ export interface LruCacheEntry<V> {
   /** The entry's size, for caches with `maxSize`. */
   size?: number;
 }
-
-const ENTRY_KNOWN = new Set(['value', 'ttl', 'size']);
 
 function grown(column: Float64Array, capacity: number, fill: number): Float64Array {
   const next = new Float64Array(capacity);
@@ -587,40 +585,21 @@ export class LruCache<K, V> implements Iterable<[K, V]> {
   load(entries: Iterable<readonly [K, LruCacheEntry<V>]>): this;
   load(entries: Iterable<readonly [K, LruCacheEntry<V>]>, extra?: unknown): this {
     if (extra !== undefined) refuseExtra('load(entries)', 1, extra);
-    if (
-      entries === null ||
-      typeof (entries as Iterable<unknown>)?.[Symbol.iterator] !== 'function'
-    ) {
-      typeError('load() argument', 'an iterable of [key, { value, ttl?, size? }]', entries);
-    }
-    const items = Array.from(entries);
+    const items = checkSnapshot<K, V>(entries);
     const sized = this.#sizes !== undefined;
     const ttls = new Float64Array(items.length);
     const sizes = new Float64Array(items.length);
     for (let i = 0; i < items.length; i++) {
-      const name = `load() entry [${i}]`;
-      const item: unknown = items[i];
-      if (!Array.isArray(item) || item.length !== 2) {
-        typeError(name, 'a [key, { value, ttl?, size? }] pair', item);
-      }
-      const entry = checkOptionsObject(name, item[1], ENTRY_KNOWN);
-      if (entry === undefined) typeError(name, 'a [key, { value, ttl?, size? }] pair', item);
-      ttls[i] =
-        entry.ttl === undefined
-          ? this.#ttl
-          : entry.ttl === null
-            ? Infinity
-            : checkPositive(`${name} "ttl"`, entry.ttl, false);
-      // a size is checked even where it is ignored: a malformed snapshot is refused whole
-      const size = entry.size === undefined ? undefined : checkSize(`${name} "size"`, entry.size);
-      if (sized) sizes[i] = size ?? this.#measure(entry.value as V, item[0] as K);
+      const { key, value, ttl, size } = items[i]!;
+      ttls[i] = ttl ?? this.#ttl;
+      if (sized) sizes[i] = size ?? this.#measure(value, key);
     }
     for (let i = 0; i < items.length; i++) {
-      const [key, entry] = items[i]!;
+      const { key, value } = items[i]!;
       if (sizes[i]! > this.#maxEntrySize) {
         this.#dropOversize(key);
       } else {
-        this.#store(key, entry.value, ttls[i]!, sizes[i]!);
+        this.#store(key, value, ttls[i]!, sizes[i]!);
       }
     }
     this.#flush();

@@ -303,3 +303,43 @@ export function checkResizeOptions(options: unknown, sized: boolean): ResizeOpti
   }
   return o as ResizeOptions;
 }
+
+const SNAPSHOT_KNOWN = new Set(['value', 'ttl', 'size']);
+
+/** One checked entry of a `dump()` snapshot. */
+export interface SnapshotItem<K, V> {
+  readonly key: K;
+  readonly value: V;
+  /** `undefined` when absent (the cache's default applies); `Infinity` for `null` (never). */
+  readonly ttl: number | undefined;
+  readonly size: number | undefined;
+}
+
+/**
+ * Checks a whole `dump()` snapshot (of an `LruCache` or a `LoadingCache`) before anything is
+ * stored, so that a malformed one throws and changes nothing. A size is checked even by a cache
+ * that ignores it.
+ */
+export function checkSnapshot<K, V>(entries: unknown): Array<SnapshotItem<K, V>> {
+  const expected = 'a [key, { value, ttl?, size? }] pair';
+  if (entries === null || typeof (entries as Iterable<unknown>)?.[Symbol.iterator] !== 'function') {
+    typeError('load() argument', 'an iterable of [key, { value, ttl?, size? }]', entries);
+  }
+  return Array.from(entries as Iterable<unknown>, (item, i) => {
+    const name = `load() entry [${i}]`;
+    if (!Array.isArray(item) || item.length !== 2) typeError(name, expected, item);
+    const entry = checkOptionsObject(name, item[1], SNAPSHOT_KNOWN);
+    if (entry === undefined) typeError(name, expected, item);
+    return {
+      key: item[0] as K,
+      value: entry.value as V,
+      ttl:
+        entry.ttl === undefined
+          ? undefined
+          : entry.ttl === null
+            ? Infinity
+            : checkPositive(`${name} "ttl"`, entry.ttl, false),
+      size: entry.size === undefined ? undefined : checkSize(`${name} "size"`, entry.size),
+    };
+  });
+}
