@@ -63,10 +63,10 @@ assert.deepEqual(evicted.at(-1), ['/a', 'set']);
 show('   /a replaced by a 2,000-byte version');
 
 console.log('\n3. ttl: the default, a per-entry ttl, and Infinity\n');
-pages.clear(); // reason 'clear', once per entry
+pages.clear(); // reason 'clear', once per entry, least recently used first (as lru-cache)
 assert.deepEqual(evicted.slice(-2), [
-  ['/a', 'clear'],
   ['/d', 'clear'],
+  ['/a', 'clear'],
 ]);
 pages.set('/home', page(1_000)); // the cache's ttl: 60 s
 pages.set('/news', page(1_000), { ttl: 5_000 }); // changes often: 5 s
