@@ -23,6 +23,7 @@ const inCi = process.env.CI === 'true' || process.env.CI === '1';
 // Tests that need Node itself (fs/zlib, gc(), process.memoryUsage) run in the node project only.
 const nodeOnly = [
   'test/unit/trace-replay.test.ts',
+  'test/unit/tiny-lfu-hit-ratio.test.ts',
   'test/unit/leaks.test.ts',
   'test/unit/decorator-gc.test.ts',
   'test/unit/docs-examples.test.ts',

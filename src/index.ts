@@ -43,3 +43,4 @@ export type {
   L2Store,
   TierErrorContext,
 } from './tiers.js';
+export { TinyLfuCache, type TinyLfuCacheOptions } from './tiny-lfu-cache.js';

@@ -1,0 +1,309 @@
+/**
+ * TinyLfuCache: admission, segments, and the LruCache behaviour it shares (bounds, ttl, stats,
+ * callbacks, dump/load, bad input).
+ */
+
+import { LruCache, type OnEvict, TinyLfuCache } from 'lrukit';
+import { ManualClock } from 'lrukit/testing';
+import { describe, expect, it } from 'vitest';
+
+type Evicted = Array<[unknown, unknown, string]>;
+function recorder(): { onEvict: OnEvict<unknown, unknown>; log: Evicted } {
+  const log: Evicted = [];
+  return { onEvict: (value, key, reason) => log.push([key, value, reason]), log };
+}
+
+describe('TinyLfuCache: admission', () => {
+  it('keeps popular keys through a scan of keys seen once', () => {
+    const tiny = new TinyLfuCache<number, number>({ maxEntries: 100, seed: 1 });
+    const lru = new LruCache<number, number>({ maxEntries: 100 });
+    for (const cache of [tiny, lru]) {
+      for (let round = 0; round < 5; round++) {
+        for (let k = 0; k < 50; k++) if (cache.get(k) === undefined) cache.set(k, k);
+      }
+      for (let k = 1_000; k < 2_000; k++) if (cache.get(k) === undefined) cache.set(k, k);
+    }
+    let kept = 0;
+    for (let k = 0; k < 50; k++) if (tiny.has(k)) kept++;
+    expect(kept).toBeGreaterThanOrEqual(45);
+    expect([...lru.keys()].filter((k) => k < 50)).toEqual([]);
+  });
+
+  it('a key refused admission is evicted at once, reason "evict", counted in stats', () => {
+    const { onEvict, log } = recorder();
+    const cache = new TinyLfuCache<number, number>({ maxEntries: 10, seed: 1, onEvict });
+    for (let round = 0; round < 4; round++)
+      for (let k = 0; k < 10; k++) cache.get(k) ?? cache.set(k, k);
+    expect(cache.size).toBe(10);
+    log.length = 0;
+    cache.set(100, 100); // pushes 9 out of the window: a tie with the victim keeps the victim
+    cache.set(101, 101); // pushes 100 out of the window: it loses its duel
+    expect(cache.has(100)).toBe(false);
+    expect(log).toEqual([
+      [9, 9, 'evict'],
+      [100, 100, 'evict'],
+    ]);
+    expect(cache.stats.evictions).toBeGreaterThanOrEqual(1);
+    expect(cache.size).toBe(10);
+  });
+
+  it('a probation hit is promoted to protected; iteration is window, protected, probation', () => {
+    const cache = new TinyLfuCache<string, number>({ maxEntries: 100, seed: 1 });
+    for (const k of ['a', 'b', 'c', 'd']) cache.set(k, 1);
+    // window holds 1 entry (1 %): a, b, c went to probation, most recent first
+    expect([...cache.keys()]).toEqual(['d', 'c', 'b', 'a']);
+    cache.get('a');
+    expect([...cache.keys()]).toEqual(['d', 'a', 'c', 'b']);
+    expect(cache.dump().map(([k]) => k)).toEqual(['b', 'c', 'a', 'd']);
+  });
+
+  it('is reproducible with a seed', () => {
+    const run = (seed: number) => {
+      const cache = new TinyLfuCache<number, number>({ maxEntries: 50, seed });
+      let x = 1;
+      for (let i = 0; i < 5_000; i++) {
+        x = (x * 48_271) % 2_147_483_647;
+        const k = x % 300;
+        if (cache.get(k) === undefined) cache.set(k, k);
+      }
+      return [...cache.keys()];
+    };
+    expect(run(3)).toEqual(run(3));
+  });
+
+  it('accepts any Map key: NaN, -0/0, "__proto__", objects, symbols, booleans', () => {
+    const cache = new TinyLfuCache<unknown, string>({ maxEntries: 20 });
+    const o = {};
+    const s = Symbol('s');
+    const keys: unknown[] = [Number.NaN, 0, '__proto__', o, s, true, null, undefined, 10n, 1.5];
+    for (const k of keys) cache.set(k, String(k));
+    expect(cache.get(Number.NaN)).toBe('NaN');
+    expect(cache.get(-0)).toBe('0');
+    expect(
+      Object.is(
+        [...cache.keys()].find((k) => k === 0),
+        0,
+      ),
+    ).toBe(true);
+    for (const k of keys) expect(cache.has(k)).toBe(true);
+    expect(cache.has({})).toBe(false);
+  });
+});
+
+describe('TinyLfuCache: bounds', () => {
+  it('holds maxEntries and a cache of one keeps the latest', () => {
+    const one = new TinyLfuCache<number, number>({ maxEntries: 1, seed: 1 });
+    for (let k = 0; k < 10; k++) {
+      one.set(k, k);
+      expect(one.size).toBe(1);
+    }
+    expect(one.get(9)).toBe(9);
+  });
+
+  it('holds maxSize with weighted entries, candidates weighed against several victims', () => {
+    const { onEvict, log } = recorder();
+    const cache = new TinyLfuCache<string, number>({
+      maxSize: 100,
+      sizeOf: (v) => v,
+      seed: 1,
+      onEvict,
+    });
+    // the window (1 % of 100) is smaller than any entry: each goes straight to the main space
+    for (let i = 0; i < 10; i++) cache.set(`s${i}`, 10);
+    expect(cache.totalSize).toBeGreaterThanOrEqual(90);
+    for (let r = 0; r < 5; r++) for (let i = 0; i < 10; i++) cache.get(`s${i}`);
+    cache.set('big', 40);
+    cache.set('next', 1);
+    expect(cache.totalSize).toBeLessThanOrEqual(100);
+    expect(log.some(([k]) => k === 'big')).toBe(true);
+    let sum = 0;
+    for (const [, v] of cache) sum += v;
+    expect(sum).toBe(cache.totalSize);
+  });
+
+  it('does not store an entry larger than maxEntrySize, and removes the old one (reason "set")', () => {
+    const { onEvict, log } = recorder();
+    const cache = new TinyLfuCache<string, number>({
+      maxSize: 100,
+      maxEntrySize: 10,
+      sizeOf: (v) => v,
+      onEvict,
+    });
+    cache.set('a', 5);
+    cache.set('a', 11);
+    expect(cache.has('a')).toBe(false);
+    expect(log).toEqual([['a', 5, 'set']]);
+    expect(cache.totalSize).toBe(0);
+  });
+
+  it('holds both bounds at once, and resize evicts to fit', () => {
+    const cache = new TinyLfuCache<number, number>({ maxEntries: 3, maxSize: 10, sizeOf: () => 2 });
+    for (let k = 0; k < 6; k++) cache.set(k, k);
+    expect(cache.size).toBe(3);
+    expect(cache.totalSize).toBe(6);
+    const big = new TinyLfuCache<number, number>({ maxEntries: 100, seed: 1 });
+    for (let k = 0; k < 100; k++) big.set(k, k);
+    big.resize({ maxEntries: 10 });
+    expect(big.size).toBe(10);
+    expect(big.maxEntries).toBe(10);
+    for (let k = 100; k < 200; k++) big.set(k, k);
+    expect(big.size).toBe(10);
+  });
+
+  it('grows storage past its initial capacity', () => {
+    const cache = new TinyLfuCache<number, number>({ maxEntries: 1000, seed: 1 });
+    for (let k = 0; k < 1000; k++) cache.set(k, k);
+    expect(cache.size).toBe(1000);
+    for (let k = 0; k < 1000; k++) expect(cache.get(k)).toBe(k);
+  });
+});
+
+describe('TinyLfuCache: ttl, stats and callbacks', () => {
+  it('expires at t + d; per-entry ttl; updateAgeOnGet; prune; expiresIn', () => {
+    const clock = new ManualClock();
+    const { onEvict, log } = recorder();
+    const cache = new TinyLfuCache<string, number>({
+      maxEntries: 10,
+      ttl: 100,
+      updateAgeOnGet: true,
+      clock,
+      onEvict,
+    });
+    cache.set('a', 1).set('b', 2, { ttl: Infinity }).set('c', 3, 50);
+    clock.advance(60);
+    expect(cache.get('a')).toBe(1); // restarts a's ttl
+    expect(cache.expiresIn('b')).toBe(Infinity);
+    expect(cache.has('c')).toBe(false);
+    clock.advance(99);
+    expect(cache.expiresIn('a')).toBe(1);
+    expect(cache.prune()).toBe(1);
+    expect(log).toEqual([['c', 3, 'expire']]);
+    clock.advance(1);
+    expect(cache.get('a')).toBeUndefined();
+    expect(cache.stats).toMatchObject({ hits: 1, misses: 1, sets: 3, expirations: 2 });
+  });
+
+  it('autoPurge removes expired entries by itself', () => {
+    const clock = new ManualClock();
+    const { onEvict, log } = recorder();
+    const cache = new TinyLfuCache<string, number>({
+      maxEntries: 10,
+      autoPurge: true,
+      clock,
+      onEvict,
+    });
+    cache.set('a', 1, { ttl: 100 });
+    clock.advance(100);
+    expect(log).toEqual([['a', 1, 'expire']]);
+    expect(cache.size).toBe(0);
+  });
+
+  it('onEvict runs after the operation: a callback may use the cache; errors are rethrown after all ran', () => {
+    const seen: number[] = [];
+    const cache: TinyLfuCache<string, number> = new TinyLfuCache<string, number>({
+      maxEntries: 5,
+      onEvict: (value, key, reason) => {
+        seen.push(value);
+        if (reason === 'delete') cache.set(`${key}-again`, value);
+        if (reason === 'clear') throw new Error(`clear ${key}`);
+      },
+    });
+    cache.set('a', 1);
+    cache.delete('a');
+    expect(cache.get('a-again')).toBe(1);
+    cache.set('b', 2);
+    expect(() => cache.clear()).toThrow(/^clear a-again$/);
+    expect(seen).toEqual([1, 1, 2]);
+    expect(cache.size).toBe(0);
+  });
+
+  it('stats add up; resetStats zeroes them; delete returns whether it removed', () => {
+    const cache = new TinyLfuCache<string, number>({ maxEntries: 2 });
+    cache.set('a', 1);
+    cache.get('a');
+    cache.get('x');
+    expect(cache.delete('a')).toBe(true);
+    expect(cache.delete('a')).toBe(false);
+    expect(cache.stats).toEqual({
+      hits: 1,
+      misses: 1,
+      sets: 1,
+      deletes: 1,
+      evictions: 0,
+      expirations: 0,
+      hitRatio: 0.5,
+    });
+    cache.resetStats();
+    expect(cache.stats.hits).toBe(0);
+    expect(Object.prototype.toString.call(cache)).toBe('[object TinyLfuCache]');
+  });
+
+  it('dump/load round-trips values, remaining ttl and sizes', () => {
+    const clock = new ManualClock();
+    const cache = new TinyLfuCache<string, number>({
+      maxSize: 100,
+      sizeOf: (v) => v,
+      ttl: 1_000,
+      clock,
+    });
+    cache.set('a', 1).set('b', 2, { ttl: Infinity }).set('c', 3);
+    clock.advance(400);
+    const saved = JSON.parse(JSON.stringify(cache.dump()));
+    expect(saved).toContainEqual(['a', { value: 1, ttl: 600, size: 1 }]);
+    expect(saved).toContainEqual(['b', { value: 2, ttl: null, size: 2 }]);
+    const copy = new TinyLfuCache<string, number>({
+      maxSize: 100,
+      sizeOf: (v) => v,
+      ttl: 1_000,
+      clock,
+    });
+    copy.load(saved);
+    expect(new Map(copy.entries())).toEqual(new Map(cache.entries()));
+    expect(copy.expiresIn('a')).toBe(600);
+    expect(copy.expiresIn('b')).toBe(Infinity);
+  });
+
+  it('iteration skips expired entries and survives mutation', () => {
+    const cache = new TinyLfuCache<number, number>({ maxEntries: 10 });
+    for (let k = 0; k < 5; k++) cache.set(k, k);
+    const seen: number[] = [];
+    cache.forEach((value) => {
+      seen.push(value);
+      for (let k = 0; k < 5; k++) if (k !== value) cache.delete(k);
+      cache.set(value + 100, 0);
+    });
+    expect(seen).toHaveLength(1);
+    expect([...cache.values()].length).toBe(cache.size);
+  });
+});
+
+describe('TinyLfuCache: bad input', () => {
+  it('refuses what LruCache refuses, plus a bad seed', () => {
+    const C = TinyLfuCache as unknown as new (...args: unknown[]) => TinyLfuCache<unknown, unknown>;
+    expect(() => new C(undefined)).toThrow(TypeError);
+    expect(() => new C({})).toThrow(/unbounded cache is refused/);
+    expect(() => new C({ maxEntries: 0 })).toThrow(RangeError);
+    expect(() => new C({ maxEntries: 1, maxEntires: 2 })).toThrow(/unknown option "maxEntires"/);
+    expect(() => new C({ maxEntries: 1, seed: 'x' })).toThrow(
+      /^lrukit: option "seed" must be an integer, got "x"$/,
+    );
+    expect(() => new C({ maxEntries: 1, seed: 1.5 })).toThrow(RangeError);
+    expect(() => new C({ maxEntries: 1, ttl: 0 })).toThrow(RangeError);
+    expect(() => new C({ maxEntries: 1 }, 2)).toThrow(/TinyLfuCache constructor\(options\)/);
+  });
+
+  it('methods refuse extra arguments and bad options, changing nothing', () => {
+    const cache = new TinyLfuCache<string, number>({ maxEntries: 2 });
+    const loose = cache as unknown as Record<string, (...args: unknown[]) => unknown>;
+    expect(() => loose.get!.call(cache, 'a', { allowStale: true })).toThrow(TypeError);
+    expect(() => cache.set('a', 1, { ttl: -1 })).toThrow(RangeError);
+    expect(() => cache.set('a', 1, { size: 1 })).toThrow(TypeError);
+    expect(() => cache.load([['a', { value: 1, ttl: 0 }]])).toThrow(RangeError);
+    expect(() => cache.resize({})).toThrow(TypeError);
+    expect(() => cache.forEach(1 as never)).toThrow(TypeError);
+    expect(() => loose.keys!.call(cache, 1)).toThrow(TypeError);
+    expect(cache.size).toBe(0);
+    const sized = new TinyLfuCache<string, number>({ maxSize: 10 });
+    expect(() => sized.set('a', 1)).toThrow(/needs the "sizeOf" option/);
+  });
+});
