@@ -31,10 +31,10 @@ const BUDGET_LRU_CACHE = 4_900;
 // timeouts, callback errors), tier keys and option messages naming the API (issue 11): 11,024 B
 // + LoadingCache's LruCache-like surface (has, expiresIn, iteration, dump/load, resize), set's ttl,
 // arguments refused, memoize's single-use check (issue 12): 12,306 B
-// + TinyLfuCache, its sketch and hill climber (issue 13): 15,807 B
+// + TinyLfuCache, its sketch and hill climber (issue 13): 15,981 B
 const BUDGET_MAIN_ENTRY = 16_100;
 // TinyLfuCache alone (issue 13): its own budget, apart from LruCache's
-const BUDGET_TINY_LFU_CACHE = 6_900; // 6,717 B
+const BUDGET_TINY_LFU_CACHE = 7_100; // 6,880 B
 const BUDGET_TESTING_ENTRY = null;
 const BUDGET_REDIS_ENTRY = 4_000; // redisStore + redisBus + jsonSerializer (3,710 B)
 

@@ -141,14 +141,16 @@ export class FrequencySketch {
   frequencyOfHash(hash: number): number {
     const table = this.#table;
     const mask = this.#mask;
-    let min = 15;
-    for (let i = 0; i < 4; i++) {
-      const index = indexOf(hash, i) & mask;
-      const shift = ((hash >>> (i << 3)) & 7) << 2;
-      const count = (table[index]! >>> shift) & 15;
-      if (count < min) min = count;
-    }
-    return min;
+    // unrolled: the four indices are one multiply-and-mix each, with the constants inline
+    let h = Math.imul(hash + S0, S0);
+    const c0 = (table[(h ^ (h >>> 15)) & mask]! >>> ((hash & 7) << 2)) & 15;
+    h = Math.imul(hash + S1, S1);
+    const c1 = (table[(h ^ (h >>> 15)) & mask]! >>> (((hash >>> 8) & 7) << 2)) & 15;
+    h = Math.imul(hash + S2, S2);
+    const c2 = (table[(h ^ (h >>> 15)) & mask]! >>> (((hash >>> 16) & 7) << 2)) & 15;
+    h = Math.imul(hash + S3, S3);
+    const c3 = (table[(h ^ (h >>> 15)) & mask]! >>> (((hash >>> 24) & 7) << 2)) & 15;
+    return Math.min(c0, c1, c2, c3);
   }
 
   /** Counts one occurrence of `key`; halves every counter once `sampleSize` is reached. */
@@ -160,15 +162,31 @@ export class FrequencySketch {
   incrementHash(hash: number): void {
     const table = this.#table;
     const mask = this.#mask;
-    // conservative update: only the counters at the minimum grow, so collisions inflate less
-    const min = this.frequencyOfHash(hash);
+    let h = Math.imul(hash + S0, S0);
+    const i0 = (h ^ (h >>> 15)) & mask;
+    h = Math.imul(hash + S1, S1);
+    const i1 = (h ^ (h >>> 15)) & mask;
+    h = Math.imul(hash + S2, S2);
+    const i2 = (h ^ (h >>> 15)) & mask;
+    h = Math.imul(hash + S3, S3);
+    const i3 = (h ^ (h >>> 15)) & mask;
+    const s0 = (hash & 7) << 2;
+    const s1 = ((hash >>> 8) & 7) << 2;
+    const s2 = ((hash >>> 16) & 7) << 2;
+    const s3 = ((hash >>> 24) & 7) << 2;
+    // conservative update: only the counters at the minimum grow, so collisions inflate less;
+    // each word is read again before its write, as two counters may share a word
+    const min = Math.min(
+      (table[i0]! >>> s0) & 15,
+      (table[i1]! >>> s1) & 15,
+      (table[i2]! >>> s2) & 15,
+      (table[i3]! >>> s3) & 15,
+    );
     if (min === 15) return;
-    for (let i = 0; i < 4; i++) {
-      const index = indexOf(hash, i) & mask;
-      const shift = ((hash >>> (i << 3)) & 7) << 2;
-      const word = table[index]!;
-      if (((word >>> shift) & 15) === min) table[index] = word + (1 << shift);
-    }
+    if (((table[i0]! >>> s0) & 15) === min) table[i0] = table[i0]! + (1 << s0);
+    if (((table[i1]! >>> s1) & 15) === min) table[i1] = table[i1]! + (1 << s1);
+    if (((table[i2]! >>> s2) & 15) === min) table[i2] = table[i2]! + (1 << s2);
+    if (((table[i3]! >>> s3) & 15) === min) table[i3] = table[i3]! + (1 << s3);
     if (++this.size >= this.sampleSize) this.age();
   }
 
@@ -191,14 +209,11 @@ export class FrequencySketch {
   }
 }
 
-const SEEDS = [0x97cb_3127, 0xb8e5_1a3b, 0xc3a5_c85c, 0x8ce6_8f53];
-
-/** The `i`-th table index of a hash: a different multiply-and-mix per index. */
-function indexOf(hash: number, i: number): number {
-  let h = Math.imul(hash + SEEDS[i]!, SEEDS[i]!);
-  h ^= h >>> 15;
-  return h;
-}
+// The multipliers of the four index functions, one per counter row.
+const S0 = 0x97cb_3127 | 0;
+const S1 = 0xb8e5_1a3b | 0;
+const S2 = 0xc3a5_c85c | 0;
+const S3 = 0x8ce6_8f53 | 0;
 
 function popcount(x: number): number {
   x -= (x >>> 1) & 0x5555_5555;

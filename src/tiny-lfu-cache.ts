@@ -42,7 +42,7 @@ import {
   type SetOptions,
 } from './options.js';
 import { HillClimber } from './tiny-lfu/climber.js';
-import { PROBATION, PROTECTED, type Segment, Segments, WINDOW } from './tiny-lfu/segments.js';
+import { PROBATION, PROTECTED, Segments, WINDOW } from './tiny-lfu/segments.js';
 
 /**
  * Options of `new TinyLfuCache(options)`: every `LruCache` option, plus `seed`.
@@ -696,14 +696,12 @@ export class TinyLfuCache<K, V> implements Iterable<[K, V]> {
   /** Records an access: recency within the segment; a probation hit is promoted to protected. */
   #touch(slot: number): void {
     const segs = this.#segs;
-    const segment = segs.segment[slot] as Segment;
-    const weight = this.#weight(slot);
-    if (segment !== PROBATION) {
-      segs.moveToFront(slot, segment, weight);
+    if (segs.segment[slot] !== PROBATION) {
+      segs.toFront(slot);
       return;
     }
-    segs.moveToFront(slot, PROTECTED, weight);
-    this.#demoteProtected();
+    segs.moveToFront(slot, PROTECTED, this.#weight(slot));
+    if (segs.weights[PROTECTED]! > this.#protectedMax) this.#demoteProtected();
   }
 
   /** Moves protected's least recently used entries to probation's front while it is over. */

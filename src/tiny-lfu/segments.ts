@@ -74,6 +74,24 @@ export class Segments {
     this.weights[segment]! += weight;
   }
 
+  /** Makes `slot` the most recently used of its own segment (counts and weights unchanged). */
+  toFront(slot: number): void {
+    const s = this.segment[slot]!;
+    const head = this.heads[s]!;
+    if (head === slot) return;
+    const prev = this.prev[slot]!;
+    if (this.tails[s] === slot) {
+      this.tails[s] = prev;
+    } else {
+      const next = this.next[slot]!;
+      this.next[prev] = next;
+      this.prev[next] = prev;
+    }
+    this.next[slot] = head;
+    this.prev[head] = slot;
+    this.heads[s] = slot;
+  }
+
   /** Changes the weight `slot` counts for in its segment. */
   reweigh(slot: number, from: number, to: number): void {
     this.weights[this.segment[slot]!]! += to - from;
