@@ -104,6 +104,12 @@ function splitSeed(options: unknown): { rest: unknown; seed: number | undefined 
  * Iteration order (`keys`, `values`, `entries`, `forEach`): the window, then the protected
  * segment, then probation, each from most to least recently used. `dump` gives the reverse.
  *
+ * Experimental (issue 13 is open): its hit ratios beat LRU on most public traces (glimpse at 1,000
+ * entries 50.8 % against LRU's 11.2 %, OLTP at 1,000 38.9 % against 32.8 %) but fall up to 3.3
+ * points below it on sprite, and `get` is several times slower than `LruCache.get`. Its options,
+ * behaviour and speed may change before it is released.
+ *
+ * @experimental
  * @typeParam K - key type
  * @typeParam V - value type
  *
