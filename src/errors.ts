@@ -34,13 +34,13 @@ export function rangeError(name: string, expected: string, value: unknown): neve
 export const option = (name: string): string => `option "${name}"`;
 
 /**
- * Checks that `value` is a number in `(0, Infinity]` (or `(0, Infinity)` when `finite`).
+ * Checks that `value` is a number in `(0, Infinity]` (a duration where `Infinity` means never).
  * `NaN`, `0` and negatives are a `RangeError`; a non-number a `TypeError`.
  */
-export function checkPositive(name: string, value: unknown, finite: boolean): number {
-  const expected = finite ? 'a positive finite number' : 'a positive number or Infinity';
+export function checkPositive(name: string, value: unknown): number {
+  const expected = 'a positive number or Infinity';
   if (typeof value !== 'number') typeError(name, expected, value);
-  if (!(value > 0) || (finite && value === Infinity)) rangeError(name, expected, value);
+  if (!(value > 0)) rangeError(name, expected, value);
   return value;
 }
 

@@ -50,9 +50,9 @@ const refuseExtra = (signature: string, takes: number, extra: unknown): never =>
 
 /** `set()`'s third argument: a ttl in ms, or `{ ttl }`. */
 function setTtl(ttl: unknown): number | undefined {
-  if (typeof ttl === 'number') return checkPositive('set() argument "ttl"', ttl, false);
+  if (typeof ttl === 'number') return checkPositive('set() argument "ttl"', ttl);
   const o = checkOptionsObject('set() options', ttl, SET_KNOWN);
-  return o?.ttl === undefined ? undefined : checkPositive('set() option "ttl"', o.ttl, false);
+  return o?.ttl === undefined ? undefined : checkPositive('set() option "ttl"', o.ttl);
 }
 
 /**

@@ -352,7 +352,7 @@ export class LruCache<K, V> implements Iterable<[K, V]> {
     let ttl = this.#ttl;
     let size: number | undefined;
     if (typeof options === 'number') {
-      ttl = checkPositive('set() ttl', options, false);
+      ttl = checkPositive('set() ttl', options);
     } else if (options !== undefined) {
       const o = checkSetOptions(options, this.#sizes !== undefined);
       if (o?.ttl !== undefined) ttl = o.ttl;

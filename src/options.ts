@@ -265,7 +265,7 @@ export function resolveOptions<K, V>(options: unknown): ResolvedOptions<K, V> {
     maxSize,
     sizeOf,
     maxEntrySize,
-    ttl: o.ttl === undefined ? Infinity : checkPositive(option('ttl'), o.ttl, false),
+    ttl: o.ttl === undefined ? Infinity : checkPositive(option('ttl'), o.ttl),
     updateAgeOnGet:
       o.updateAgeOnGet === undefined ? false : checkBoolean('updateAgeOnGet', o.updateAgeOnGet),
     autoPurge: o.autoPurge === undefined ? false : checkBoolean('autoPurge', o.autoPurge),
@@ -282,7 +282,7 @@ export function checkSetOptions(options: unknown, sized: boolean): SetOptions | 
   }
   const o = checkOptionsObject('set() options', options, SET_KNOWN);
   if (o === undefined) return undefined;
-  if (o.ttl !== undefined) checkPositive('set() option "ttl"', o.ttl, false);
+  if (o.ttl !== undefined) checkPositive('set() option "ttl"', o.ttl);
   if (o.size !== undefined) {
     if (!sized) typeError('set() option "size"', 'given only to a cache with "maxSize"', o.size);
   }
@@ -338,7 +338,7 @@ export function checkSnapshot<K, V>(entries: unknown): Array<SnapshotItem<K, V>>
           ? undefined
           : entry.ttl === null
             ? Infinity
-            : checkPositive(`${name} "ttl"`, entry.ttl, false),
+            : checkPositive(`${name} "ttl"`, entry.ttl),
       size: entry.size === undefined ? undefined : checkSize(`${name} "size"`, entry.size),
     };
   });

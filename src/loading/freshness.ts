@@ -51,11 +51,6 @@ export class Freshness<K, V> {
     this.servable = Math.max(options.staleWhileRevalidate, options.staleIfError);
   }
 
-  /** Time after ttl during which a hit serves the stale value and refreshes in the background. */
-  get staleWhileRevalidate(): number {
-    return this.#o.staleWhileRevalidate;
-  }
-
   /**
    * The entry of `value` stored `now`. `l2Ttl`: it came from the shared tier with that much
    * freshness left there, the most it may be kept fresh here (and it gets no jitter). `explicit`:

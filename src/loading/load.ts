@@ -204,7 +204,7 @@ export class LoadTable<K, V> {
   /** Registers a new load of `key`; when abandoned it unregisters itself, then calls `onAbandon`. */
   open(key: K, timeout: number, onAbandon: AbandonHandler<K, V>): Load<K, V> {
     const load = new Load<K, V>(key, timeout, (abandoned, timedOut) => {
-      this.#unregister(abandoned);
+      this.finish(abandoned);
       onAbandon(abandoned, timedOut);
     });
     this.#loads.set(key, load);
@@ -216,14 +216,9 @@ export class LoadTable<K, V> {
     return this.#loads.get(load.key) === load;
   }
 
-  /** Unregisters `load` (it settled). */
-  #unregister(load: Load<K, V>): void {
-    if (this.#loads.get(load.key) === load) this.#loads.delete(load.key);
-  }
-
-  /** Settled: no longer the current load of its key. */
+  /** `load` settled or was abandoned: if it is still the current load of its key, it is no longer. */
   finish(load: Load<K, V>): void {
-    this.#unregister(load);
+    if (this.#loads.get(load.key) === load) this.#loads.delete(load.key);
   }
 
   /**
@@ -242,11 +237,6 @@ export class LoadTable<K, V> {
     const loads = [...this.#loads.values()];
     this.#loads.clear();
     if (reason !== undefined) for (const load of loads) load.controller.abort(reason);
-  }
-
-  /** Loads registered now. */
-  get size(): number {
-    return this.#loads.size;
   }
 }
 

@@ -264,3 +264,61 @@ describe('LoadingCache: arguments a method does not take are refused', () => {
     expect([...loading.keys()]).toEqual([...lru.keys()]);
   });
 });
+
+describe('LoadingCache surface under hostile callbacks', () => {
+  const boom = new Error('onEvict failed');
+  function throwing() {
+    const { calls, load } = manualLoader<string>();
+    const cache = new LoadingCache<string, string>({
+      load,
+      maxEntries: 3,
+      ttl: (value) => {
+        if (value === 'bad ttl') throw new Error('ttl failed');
+        return 100;
+      },
+      onEvict: () => {
+        throw boom;
+      },
+    });
+    return { calls, cache };
+  }
+
+  it('resize() finishes evicting to the new bound, then throws the first onEvict error', () => {
+    const { cache } = throwing();
+    for (const key of ['a', 'b', 'c']) cache.set(key, key);
+    expect(() => cache.resize({ maxEntries: 1 })).toThrow(boom);
+    expect([...cache.keys()]).toEqual(['c']);
+  });
+
+  it('load() stores the whole snapshot (replacing and evicting), then throws the first onEvict error', () => {
+    const { cache } = throwing();
+    for (const key of ['a', 'b', 'c']) cache.set(key, key);
+    expect(() =>
+      cache.load([
+        ['a', { value: 'A' }],
+        ['d', { value: 'D' }],
+      ]),
+    ).toThrow(boom);
+    expect([...cache.entries()]).toEqual([
+      ['d', 'D'],
+      ['a', 'A'],
+      ['c', 'c'],
+    ]);
+  });
+
+  it('load() whose ttl function throws for one entry stores nothing and keeps the load in flight', async () => {
+    const { calls, cache } = throwing();
+    const pending = cache.get('k');
+    expect(() =>
+      cache.load([
+        ['k', { value: 'fine' }],
+        ['x', { value: 'bad ttl' }],
+      ]),
+    ).toThrow('ttl failed');
+    expect(cache.size).toBe(0);
+    calls[0]!.resolve('loaded');
+    expect(await pending).toBe('loaded');
+    await flush();
+    expect(cache.peek('k')).toBe('loaded'); // the load was still the current one
+  });
+});
