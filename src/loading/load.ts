@@ -181,7 +181,12 @@ export class Load<K, V> {
   }
 
   #fail(waiter: Waiter<V>, error: unknown): void {
-    const stale = waiter.fallback?.(error);
+    let stale: { readonly value: V } | undefined;
+    try {
+      stale = waiter.fallback?.(error);
+    } catch {
+      // a fallback that throws (a user clock) must not keep the other waiters from their answer
+    }
     if (stale !== undefined) waiter.resolve(stale.value);
     else waiter.reject(error);
   }

@@ -625,3 +625,39 @@ describe('the same rules through memoize and @cached', () => {
     await expect(second).rejects.toBeInstanceOf(TimeoutError);
   });
 });
+
+describe('found in review', () => {
+  it('a clock that throws while a failed load falls back on stale values: no caller is left hanging', async () => {
+    let broken = false;
+    let now = 0;
+    const clock = {
+      now: () => {
+        if (broken) throw new Error('clock broke');
+        return now;
+      },
+    };
+    const { calls, load } = manualLoader<string>();
+    const cache = new LoadingCache<string, string>({
+      load,
+      maxEntries: 10,
+      ttl: 10,
+      staleIfError: 1_000,
+      clock,
+    });
+    cache.set('k', 'old');
+    now = 20; // stale: callers wait on a load, with the stale value as their fallback
+    const waiters = [cache.get('k'), cache.get('k'), cache.get('k')];
+    broken = true;
+    const failure = new Error('backend down');
+    calls[0]!.reject(failure);
+    await flush();
+    const states = await Promise.all(waiters.map(state));
+    expect(states).toEqual(['rejected', 'rejected', 'rejected']);
+    // the bookkeeping read the clock too: each caller gets the load's failure or the clock's
+    for (const r of await Promise.allSettled(waiters)) {
+      expect([failure.message, 'clock broke']).toContain(
+        (r as PromiseRejectedResult).reason.message,
+      );
+    }
+  });
+});
