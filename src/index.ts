@@ -5,6 +5,7 @@
  */
 
 export { type Clock, systemClock } from './clock.js';
+export { type CoarseClockOptions, coarseClock } from './coarse-clock.js';
 export {
   type Cached,
   type CachedDecorator,
