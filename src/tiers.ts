@@ -42,6 +42,12 @@ export interface L2Store<V> {
   /** The value under `key` and its remaining ttl, or `undefined` when absent or expired. */
   get(key: string): Promise<L2Entry<V> | undefined>;
   /**
+   * Optional: the entries under `keys`, in their order (`undefined` for each absent or expired
+   * one), in as few round trips as the store can (`redisStore`: one pipeline per Cluster node).
+   * Without it, a bulk read calls `get` per key, concurrently.
+   */
+  getMany?(keys: readonly string[]): Promise<Array<L2Entry<V> | undefined>>;
+  /**
    * Stores `value` for `ttl` ms (`Infinity`: no expiry). Rejects, storing nothing, when the
    * value cannot be serialized.
    */

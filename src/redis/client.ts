@@ -18,6 +18,7 @@ import { checkTimerMs, option, typeError } from '../errors.js';
  */
 export interface RedisPipelineLike {
   get(key: string): RedisPipelineLike;
+  mget(...keys: string[]): RedisPipelineLike;
   pttl(key: string): RedisPipelineLike;
   /** One `[error, reply]` pair per queued command, in order. */
   exec(): Promise<Array<[error: Error | null, reply: unknown]> | null>;
@@ -63,6 +64,11 @@ export interface RedisClientLike {
   on(event: string, listener: (...args: any[]) => void): unknown;
   // biome-ignore lint/suspicious/noExplicitAny: EventEmitter's listener type
   off(event: string, listener: (...args: any[]) => void): unknown;
+  /**
+   * A Cluster's slot table as ioredis keeps it: for each hash slot, the addresses of the nodes
+   * serving it (master first). A pipeline may span the slots of one such group.
+   */
+  readonly slots?: ReadonlyArray<ReadonlyArray<string> | undefined>;
   /** A Cluster's connections to its masters (ioredis `Cluster#nodes('master')`). */
   nodes?(role: 'master'): RedisClientLike[];
 }

@@ -14,6 +14,7 @@ import {
   TierUnavailableError,
 } from './client.js';
 import { jsonSerializer, SerializationError, type Serializer } from './serializer.js';
+import { keySlot } from './slot.js';
 
 /**
  * Options of {@link redisStore}.
@@ -135,6 +136,68 @@ export function redisStore<V>(options: RedisStoreOptions<V>): L2Store<V> {
     }
   }
 
+  /** An entry from a value and a PTTL reply (-2 absent, -1 no expiry, else ms left). */
+  function entryOf(redisKey: string, text: unknown, pttl: unknown): L2Entry<V> | undefined {
+    if (typeof text !== 'string' || typeof pttl !== 'number' || pttl === -2 || pttl === 0) {
+      return undefined;
+    }
+    return { value: deserialize(redisKey, text), ttl: pttl === -1 ? Infinity : pttl };
+  }
+
+  /**
+   * Splits key indices into groups that one pipeline may carry: everything on a standalone
+   * server; per node group in a Cluster (ioredis routes a pipeline only when all its keys are
+   * served by the same nodes), each group split again by slot, since one MGET must stay in one
+   * slot. Slots are computed on the key as the server sees it (with ioredis's `keyPrefix`).
+   */
+  function groupsOf(redisKeys: readonly string[]): number[][][] {
+    if (client.isCluster !== true) return [[redisKeys.map((_, i) => i)]];
+    const byNode = new Map<string, Map<number, number[]>>();
+    redisKeys.forEach((redisKey, i) => {
+      const slot = keySlot(keyPrefix + redisKey);
+      const node = client.slots?.[slot]?.join(';') ?? `slot ${slot}`;
+      let slots = byNode.get(node);
+      if (slots === undefined) {
+        slots = new Map();
+        byNode.set(node, slots);
+      }
+      const indices = slots.get(slot);
+      if (indices === undefined) slots.set(slot, [i]);
+      else indices.push(i);
+    });
+    return [...byNode.values()].map((slots) => [...slots.values()]);
+  }
+
+  /** One round trip: an MGET per slot, then a PTTL per key in the same order, in one pipeline. */
+  async function readGroup(
+    redisKeys: readonly string[],
+    slots: number[][],
+    out: Array<L2Entry<V> | undefined>,
+  ): Promise<void> {
+    const pipeline = client.pipeline();
+    let count = 0;
+    for (const indices of slots) {
+      pipeline.mget(...indices.map((i) => redisKeys[i]!));
+      count += indices.length;
+    }
+    for (const indices of slots) for (const i of indices) pipeline.pttl(redisKeys[i]!);
+    const replies = await send(client, 'MGET+PTTL', () => pipeline.exec());
+    if (replies?.length !== slots.length + count) {
+      throw new Error(`lrukit: Redis pipeline MGET+PTTL returned ${describeValue(replies)}`);
+    }
+    for (const [error] of replies) if (error) throw error;
+    let pttl = slots.length; // the PTTL replies follow the MGETs, key by key
+    slots.forEach((indices, s) => {
+      const texts = replies[s]![1];
+      if (!Array.isArray(texts) || texts.length !== indices.length) {
+        throw new Error(`lrukit: Redis MGET returned ${describeValue(texts)}`);
+      }
+      indices.forEach((i, k) => {
+        out[i] = entryOf(redisKeys[i]!, texts[k], replies[pttl++]![1]);
+      });
+    });
+  }
+
   /** Deletes `keys` (as the client names them): one UNLINK, or one per key in a Cluster. */
   async function unlink(keys: string[]): Promise<void> {
     if (keys.length === 0) return;
@@ -175,10 +238,20 @@ export function redisStore<V>(options: RedisStoreOptions<V>): L2Store<V> {
       if (getError) throw getError;
       if (pttlError) throw pttlError;
       // PTTL: -2 absent (e.g. expired between the two commands), -1 no expiry, else ms left
-      if (typeof text !== 'string' || typeof pttl !== 'number' || pttl === -2 || pttl === 0) {
-        return undefined;
+      return entryOf(redisKey, text, pttl);
+    },
+
+    async getMany(keys: readonly string[]): Promise<Array<L2Entry<V> | undefined>> {
+      if (!Array.isArray(keys)) typeError('redisStore getMany() keys', 'an array of strings', keys);
+      for (const key of keys) {
+        if (typeof key !== 'string') typeError('redisStore getMany() key', 'a string', key);
       }
-      return { value: deserialize(redisKey, text), ttl: pttl === -1 ? Infinity : pttl };
+      const redisKeys = keys.map((key) => prefix + key);
+      const out = new Array<L2Entry<V> | undefined>(keys.length).fill(undefined);
+      if (keys.length === 0) return out;
+      // one pipeline per node group, all in flight at once
+      await Promise.all(groupsOf(redisKeys).map((slots) => readGroup(redisKeys, slots, out)));
+      return out;
     },
 
     async set(key: string, value: V, ttl: number): Promise<void> {

@@ -1,10 +1,20 @@
 // redisStore and redisBus over a three-master Redis Cluster: keys spread over slots (so over
 // masters), clear() SCANs every master and deletes key by key, and pub/sub crosses nodes.
+
+import fc from 'fast-check';
 import type { Cluster } from 'ioredis';
 import { type BusListener, type InvalidationMessage, redisBus, redisStore } from 'lrukit/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisCluster, startCluster } from '../../scripts/redis-server.mjs';
-import { closeClients, clusterClient, keysPerMaster, ready, until } from './helpers.js';
+import { keySlot } from '../../src/redis/slot.js';
+import {
+  closeClients,
+  clusterClient,
+  countingRoundTrips,
+  keysPerMaster,
+  ready,
+  until,
+} from './helpers.js';
 
 // A cluster client makes a few round trips before it is ready: generous limits for a loaded CI box.
 const SLOW = 20_000;
@@ -67,6 +77,63 @@ describe('redisStore on a Cluster', () => {
       expect((await keysPerMaster(client, 'c3:*')).reduce((x, y) => x + y)).toBe(120);
       expect((await keysPerMaster(client, 'c2-foreign-*')).reduce((x, y) => x + y)).toBe(120);
       expect((await b.get('k7'))?.value).toBe(7);
+    },
+    SLOW,
+  );
+});
+
+describe('getMany on a Cluster', () => {
+  it(
+    'reads keys spread over every master in one pipeline per master, in order',
+    async () => {
+      const l2 = redisStore<number>({ client, prefix: 'gm:' });
+      for (let i = 0; i < 100; i++) if (i % 3) await l2.set(`k${i}`, i, 60_000);
+      const { client: counted, trips } = countingRoundTrips(client);
+      const bulk = redisStore<number>({ client: counted, prefix: 'gm:' });
+      const keys = Array.from({ length: 100 }, (_, i) => `k${i}`);
+      const entries = await bulk.getMany!(keys);
+      expect(trips()).toBe(3); // 100 keys in ~100 slots on 3 masters: 3 pipelines, in parallel
+      entries.forEach((entry, i) => {
+        if (i % 3) expect(entry?.value).toBe(i);
+        else expect(entry).toBeUndefined();
+      });
+    },
+    SLOW,
+  );
+
+  it(
+    'keys that share a hash tag are one MGET on one node',
+    async () => {
+      const { client: counted, trips } = countingRoundTrips(client);
+      const l2 = redisStore<string>({ client: counted, prefix: 'gt:' });
+      await Promise.all(['a', 'b', 'c'].map((k) => l2.set(`{user42}:${k}`, k, 60_000)));
+      const before = trips();
+      const entries = await l2.getMany!(['{user42}:a', '{user42}:b', '{user42}:c', '{user42}:d']);
+      expect(trips() - before).toBe(1);
+      expect(entries.map((e) => e?.value)).toEqual(['a', 'b', 'c', undefined]);
+    },
+    SLOW,
+  );
+
+  it(
+    "computes the same hash slot as the server's CLUSTER KEYSLOT",
+    async () => {
+      const key = fc.oneof(
+        fc.string({ unit: 'grapheme', maxLength: 12 }),
+        fc
+          .tuple(
+            fc.string({ maxLength: 4 }),
+            fc.string({ maxLength: 4 }),
+            fc.string({ maxLength: 4 }),
+          )
+          .map(([a, b, c]) => `${a}{${b}}${c}`),
+      );
+      await fc.assert(
+        fc.asyncProperty(key, async (k) => {
+          expect(keySlot(k)).toBe(await client.cluster('KEYSLOT', k));
+        }),
+        { numRuns: 200 },
+      );
     },
     SLOW,
   );

@@ -64,3 +64,42 @@ export async function keysPerMaster(client: Cluster, pattern: string): Promise<n
   }
   return counts;
 }
+
+/**
+ * `client` seen through a proxy that counts round trips: each command method called on it, and
+ * each pipeline's `exec()` (a pipeline is sent as one write and read back as one batch).
+ */
+export function countingRoundTrips<C extends Redis | Cluster>(
+  client: C,
+): { client: C; trips: () => number } {
+  let trips = 0;
+  const counted = ['get', 'set', 'pttl', 'mget', 'unlink', 'scan', 'publish'];
+  const proxy = new Proxy(client, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (property === 'pipeline') {
+        return () => {
+          const pipeline = target.pipeline();
+          const exec = pipeline.exec.bind(pipeline);
+          pipeline.exec = (() => {
+            trips++;
+            return exec();
+          }) as typeof pipeline.exec;
+          return pipeline;
+        };
+      }
+      if (
+        typeof property === 'string' &&
+        counted.includes(property) &&
+        typeof value === 'function'
+      ) {
+        return (...args: unknown[]) => {
+          trips++;
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      }
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { client: proxy, trips: () => trips };
+}

@@ -4,7 +4,14 @@ import type { Redis } from 'ioredis';
 import { jsonSerializer, redisStore, SerializationError, type Serializer } from 'lrukit/redis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type RedisServer, startRedis } from '../../scripts/redis-server.mjs';
-import { closeClients, ready, redisClient, runningTimers, until } from './helpers.js';
+import {
+  closeClients,
+  countingRoundTrips,
+  ready,
+  redisClient,
+  runningTimers,
+  until,
+} from './helpers.js';
 
 let server: RedisServer;
 let client: Redis;
@@ -288,5 +295,57 @@ describe('serializers', () => {
       name: 'SerializationError',
       cause: refuse,
     });
+  });
+});
+
+describe('getMany (bulk reads)', () => {
+  it('reads many keys in one round trip, in order, with their ttl; undefined where absent', async () => {
+    const prefix = `gm${++n}:`;
+    const { client: counted, trips } = countingRoundTrips(client);
+    const l2 = redisStore<number>({ client: counted, prefix });
+    for (let i = 0; i < 100; i += 2) await admin.set(`${prefix}k${i}`, String(i), 'PX', 60_000);
+    await admin.set(`${prefix}forever`, '"f"');
+    const keys = [...Array.from({ length: 100 }, (_, i) => `k${i}`), 'forever', 'k0'];
+    const before = trips();
+    const entries = await l2.getMany(keys);
+    expect(trips() - before).toBe(1); // 102 keys: one pipeline (MGET + PTTLs)
+    expect(entries).toHaveLength(102);
+    for (let i = 0; i < 100; i++) {
+      if (i % 2) expect(entries[i]).toBeUndefined();
+      else {
+        expect(entries[i]?.value).toBe(i);
+        expect(entries[i]?.ttl).toBeGreaterThan(59_000);
+      }
+    }
+    expect(entries[100]).toEqual({ value: 'f', ttl: Infinity });
+    expect(entries[101]?.value).toBe(0); // a key asked twice is answered twice
+    // the same through get: one round trip per key
+    const one = trips();
+    await Promise.all(keys.map((key) => l2.get(key)));
+    expect(trips() - one).toBe(102);
+  });
+
+  it('asks nothing for no keys, refuses non-strings, honours keyPrefix', async () => {
+    const { client: counted, trips } = countingRoundTrips(client);
+    const l2 = redisStore({ client: counted, prefix: `gm${++n}:` });
+    expect(await l2.getMany!([])).toEqual([]);
+    expect(trips()).toBe(0);
+    await expect(l2.getMany!(['a', 1 as never])).rejects.toThrow(/getMany\(\) key.*1/);
+    await expect(l2.getMany!('ab' as never)).rejects.toThrow(TypeError);
+
+    const prefixed = redisClient(server.url, { keyPrefix: 'app:' });
+    await ready(prefixed);
+    const p = redisStore<string>({ client: prefixed, prefix: 'gmp:' });
+    await admin.set('app:gmp:x', '"X"');
+    expect(await p.getMany!(['x', 'y'])).toEqual([{ value: 'X', ttl: Infinity }, undefined]);
+  });
+
+  it('a value that cannot be deserialized rejects the whole read, naming the key', async () => {
+    const prefix = `gm${++n}:`;
+    const l2 = redisStore({ client, prefix });
+    await admin.set(`${prefix}ok`, '1');
+    await admin.set(`${prefix}bad`, '{not json');
+    await expect(l2.getMany!(['ok', 'bad'])).rejects.toThrow(SerializationError);
+    await expect(l2.getMany!(['ok', 'bad'])).rejects.toThrow(`${prefix}bad`);
   });
 });
