@@ -86,7 +86,7 @@ function checkSerializer<V>(value: unknown): Serializer<V> {
  * const users = new LoadingCache<string, User>({ load: fetchUser, maxEntries: 10_000, ttl: 60_000, l2 });
  * ```
  */
-export function redisStore<V>(options: RedisStoreOptions<V>): L2Store<V> {
+export function redisStore<V>(options: RedisStoreOptions<V>): Required<L2Store<V>> {
   const o = checkOptionsObject('redisStore options', options, KNOWN);
   if (o === undefined) typeError('redisStore options', 'an object', options);
   checkClient('client', o.client, STORE_METHODS);
