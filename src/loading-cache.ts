@@ -1,7 +1,8 @@
 /**
  * LoadingCache: cache-aside over an async loader — one load per key however many callers wait,
  * with stale-while-revalidate, stale-if-error, refresh-ahead, negative caching, timeouts and
- * per-caller cancellation, on top of an {@link LruCache} of loaded entries.
+ * per-caller cancellation, on top of an {@link LruCache} of loaded entries (a {@link TinyLfuCache}
+ * with `policy: 'tinylfu'`).
  *
  * The class is the conductor; each concern is a room of its own under `loading/`:
  * - `load.ts`: one in-flight load (its waiters, controller, timeouts, detachment) and the table
@@ -33,13 +34,38 @@ import {
   resolveLoadingOptions,
 } from './loading/options.js';
 import { Tiers, tierKey } from './loading/tiers.js';
-import { LruCache, type LruCacheEntry } from './lru-cache.js';
-import { checkSnapshot, type EvictionReason } from './options.js';
+import { LruCache, type LruCacheEntry, type LruCacheStats } from './lru-cache.js';
+import {
+  checkSnapshot,
+  type EvictionReason,
+  type ResizeOptions,
+  type SetOptions,
+} from './options.js';
 import type { ErrorContext } from './tiers.js';
+import { TinyLfuCache } from './tiny-lfu-cache.js';
 
 export { API_NAME, BIND_LOAD, LOADING_OPTIONS } from './loading/options.js';
 export type { LoadContext, LoadingCacheOptions, LoadingCacheStats, LoadingOptions };
 export { TimeoutError };
+
+/**
+ * The L1 as `LoadingCache` uses it: an `LruCache`, or a `TinyLfuCache` with `policy: 'tinylfu'`.
+ * A type only: an app that builds only LRU caches sees one class at every call site (monomorphic).
+ */
+interface L1<K, V> {
+  get(key: K): V | undefined;
+  peek(key: K): V | undefined;
+  set(key: K, value: V, options?: SetOptions): unknown;
+  delete(key: K): boolean;
+  clear(): void;
+  resize(options: ResizeOptions): unknown;
+  entries(): IterableIterator<[K, V]>;
+  dump(): Array<[K, LruCacheEntry<V>]>;
+  load(entries: Iterable<readonly [K, LruCacheEntry<V>]>): unknown;
+  readonly size: number;
+  readonly totalSize: number;
+  readonly stats: LruCacheStats;
+}
 
 const GET_KNOWN = new Set(['signal']);
 const SET_KNOWN = new Set(['ttl']);
@@ -74,7 +100,7 @@ function setTtl(ttl: unknown): number | undefined {
  * ```
  */
 export class LoadingCache<K, V> {
-  readonly #cache: LruCache<K, Entry<V>>;
+  readonly #cache: L1<K, Entry<V>>;
   readonly #loads = new LoadTable<K, V>();
   readonly #loader: LoadingOptions<K, V>['load'];
   readonly #fresh: Freshness<K, V>;
@@ -128,8 +154,8 @@ export class LoadingCache<K, V> {
     const userOnEvict = o.onEvict;
     const sizeOf = o.lru.sizeOf;
     this.#guarded = userOnEvict !== undefined;
-    // the LruCache validates the bound, clock, onEvict, autoPurge and size options
-    this.#cache = new LruCache<K, Entry<V>>({
+    // the L1 validates the bound, clock, onEvict, autoPurge and size options
+    const l1 = {
       maxEntries: o.lru.maxEntries,
       maxSize: o.lru.maxSize,
       maxEntrySize: o.lru.maxEntrySize,
@@ -149,7 +175,13 @@ export class LoadingCache<K, V> {
             else this.#report(error, { tier: 'l1', operation: 'onEvict' });
           }
         }),
-    } as never);
+    };
+    // under 'tinylfu' a stored entry may be refused admission (evicted at once, reason 'evict'):
+    // nothing here needs a value to stay stored (a load still returns it to its waiters)
+    this.#cache =
+      o.policy === 'tinylfu'
+        ? new TinyLfuCache<K, Entry<V>>({ ...l1, seed: o.seed } as never)
+        : new LruCache<K, Entry<V>>(l1 as never);
     this.#clock = o.clock ?? systemClock;
     if (o.l2 !== undefined || o.bus !== undefined) {
       this.#tiers = new Tiers<V>(

@@ -34,7 +34,9 @@ export type MemoizeOptions<F extends AnyFunction> = Omit<
   LoadingOptions<string, Awaited<ReturnType<F>>>,
   'load'
 > &
-  Partial<CountBound | SizeBound<string, Awaited<ReturnType<F>>>> & {
+  Partial<CountBound | SizeBound<string, Awaited<ReturnType<F>>>> &
+  // `seed` only with policy 'tinylfu', as in `LoadingCacheOptions`
+  ({ policy?: 'lru'; seed?: undefined } | { policy: 'tinylfu'; seed?: number }) & {
     /** The cache key of a call's arguments; default `stableKey(args)`. */
     key?: (...args: Parameters<F>) => string;
   };

@@ -5,7 +5,14 @@
  */
 
 import type { Clock } from '../clock.js';
-import { checkOptionsObject, checkTimerMs, option, rangeError, typeError } from '../errors.js';
+import {
+  checkOptionsObject,
+  checkTimerMs,
+  describeValue,
+  option,
+  rangeError,
+  typeError,
+} from '../errors.js';
 import type { CountBound, EvictionReason, SizeBound } from '../options.js';
 import type { ErrorContext, InvalidationBus, L2Store } from '../tiers.js';
 import type { FreshnessOptions } from './freshness.js';
@@ -50,7 +57,10 @@ export interface LoadContext<V> {
  * const options: LoadingCacheOptions<string, User> = { load: fetchUser, maxEntries: 1_000, ttl: 60_000 };
  * ```
  */
-export type LoadingCacheOptions<K, V> = LoadingOptions<K, V> & (CountBound | SizeBound<K, V>);
+export type LoadingCacheOptions<K, V> = LoadingOptions<K, V> &
+  // `seed` only with policy 'tinylfu' (an LRU has no hashing to seed), in the types as at run time
+  ({ policy?: 'lru'; seed?: undefined } | { policy: 'tinylfu'; seed?: number }) &
+  (CountBound | SizeBound<K, V>);
 
 /**
  * The options specific to `LoadingCache` (plus a bound, `clock`, `onEvict`, `autoPurge`).
@@ -85,6 +95,18 @@ export interface LoadingOptions<K, V> {
   onEvict?: (value: V, key: K, reason: EvictionReason) => void;
   /** See `LruCache`'s `autoPurge`. */
   autoPurge?: boolean;
+  /**
+   * Which entries stay when the cache is full: `'lru'` (default) evicts the least recently used
+   * ({@link LruCache}); `'tinylfu'` keeps the popular keys ({@link TinyLfuCache}, W-TinyLFU,
+   * experimental): a key asked for once (a scan, the long tail) may be refused admission, so
+   * its value is returned to its callers but not kept (`onEvict` reason `'evict'`).
+   */
+  policy?: 'lru' | 'tinylfu';
+  /**
+   * With `policy: 'tinylfu'` only: an integer seeding its hashing and admission, so that the
+   * same requests evict the same keys (tests, benchmarks). Default: random per cache.
+   */
+  seed?: number;
   /**
    * A shared second tier (e.g. `redisStore` from `lrukit/redis`): read after an L1 miss, before
    * the loader; the loader's results and `set` are written to it. The L1 copy of an L2 value
@@ -165,6 +187,8 @@ export const LOADING_OPTIONS: ReadonlySet<string> = new Set([
   'clock',
   'onEvict',
   'autoPurge',
+  'policy',
+  'seed',
   'maxEntries',
   'maxSize',
   'sizeOf',
@@ -204,6 +228,33 @@ function checkFraction(name: string, value: unknown, zeroAllowed: boolean): numb
   return value;
 }
 
+const POLICIES: ReadonlySet<unknown> = new Set(['lru', 'tinylfu']);
+
+/**
+ * `policy` (default `'lru'`) and `seed`, which only `'tinylfu'` takes: an LRU has no hashing to
+ * seed, and a seed it silently ignored would promise a reproducibility it does not give.
+ */
+function checkPolicy(
+  api: string,
+  policy: unknown,
+  seed: unknown,
+): { policy: 'lru' | 'tinylfu'; seed: number | undefined } {
+  if (policy !== undefined && !POLICIES.has(policy)) {
+    typeError(`${api} option "policy"`, '"lru" or "tinylfu"', policy);
+  }
+  const chosen = (policy ?? 'lru') as 'lru' | 'tinylfu';
+  if (seed === undefined) return { policy: chosen, seed: undefined };
+  if (chosen !== 'tinylfu') {
+    throw new TypeError(
+      `lrukit: ${api} option "seed" is taken only with policy: 'tinylfu' (it seeds TinyLFU's ` +
+        `hashing; an LRU has none), got seed ${describeValue(seed)} with policy "${chosen}"`,
+    );
+  }
+  if (typeof seed !== 'number') typeError(`${api} option "seed"`, 'an integer', seed);
+  if (!Number.isInteger(seed)) rangeError(`${api} option "seed"`, 'an integer', seed);
+  return { policy: chosen, seed };
+}
+
 /** A `LoadingCache`'s options, checked; the LruCache's own are passed on as given (it checks them). */
 export interface ResolvedLoadingOptions<K, V> {
   readonly api: string;
@@ -219,6 +270,10 @@ export interface ResolvedLoadingOptions<K, V> {
   readonly l2: L2Store<V> | undefined;
   readonly bus: InvalidationBus | undefined;
   readonly clock: Clock | undefined;
+  /** The L1's eviction policy. */
+  readonly policy: 'lru' | 'tinylfu';
+  /** `TinyLfuCache`'s seed (policy 'tinylfu' only); `undefined`: random. */
+  readonly seed: number | undefined;
   /** The bound and storage options, for the LruCache (which validates them). */
   readonly lru: {
     readonly maxEntries: unknown;
@@ -259,6 +314,7 @@ export function resolveLoadingOptions<K, V>(options: unknown): ResolvedLoadingOp
       typeError(option(name), 'a function', o[name]);
     }
   }
+  const { policy, seed } = checkPolicy(api, o.policy, o.seed);
   if (o.l2 !== undefined) checkShape('l2', o.l2, ['get', 'set', 'delete', 'clear']);
   if (o.bus !== undefined) checkShape('bus', o.bus, ['publish', 'subscribe']);
   return {
@@ -274,6 +330,8 @@ export function resolveLoadingOptions<K, V>(options: unknown): ResolvedLoadingOp
     l2: o.l2 as L2Store<V> | undefined,
     bus: o.bus as InvalidationBus | undefined,
     clock: o.clock as Clock | undefined,
+    policy,
+    seed,
     lru: {
       maxEntries: o.maxEntries,
       maxSize: o.maxSize,
