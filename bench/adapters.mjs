@@ -2,13 +2,16 @@
  * One adapter per benchmarked library, all with the same shape, so a workload never knows which
  * cache it drives.
  *
- * An adapter is `{ id, name, pkg, hasTtl, exact, floor, note, load }`; `await load()` imports the
+ * An adapter is `{ id, name, pkg, hasTtl, exact, floor, policy, workloads, note, load }`; `await load()` imports the
  * library (only then, so a child process loads only the library it measures) and returns
  * `create(maxEntries, { ttl, withDelete })`, which builds a cache whose `get`, `set` and `delete`
  * the workloads call directly (every library here has those three names, so no wrapper sits on
  * the measured path). `ttl` is in ms, `undefined` for none; only adapters with `hasTtl` accept it.
  * `exact`: evicts exactly the least recently used entry at `maxEntries` (quick-lru keeps between
- * `maxSize` and `2 × maxSize` entries).
+ * `maxSize` and `2 × maxSize` entries). `policy`: another of lrukit's own caches (TinyLfuCache), measured
+ * against lrukit's `LruCache`, never counted as a peer; `admission`: a new key may be refused
+ * (so a `get` right after a `set` may miss). `workloads`: the only speed workloads it runs
+ * (absent: all).
  */
 
 import { pathToFileURL } from 'node:url';
@@ -35,6 +38,26 @@ export const ADAPTERS = [
         ttl === undefined
           ? new LruCache({ maxEntries: max })
           : new LruCache({ maxEntries: max, ttl });
+    },
+  },
+  {
+    id: 'lrukit-tinylfu',
+    name: 'lrukit TinyLfuCache',
+    pkg: 'lrukit',
+    hasTtl: true,
+    exact: false,
+    policy: true,
+    admission: true,
+    workloads: ['get-int', 'get-str', 'set-evict', 'zipf'],
+    note: "lrukit's opt-in W-TinyLFU policy (seed 1, so every run makes the same decisions), measured against lrukit's `LruCache`, not a peer; it admits new keys by frequency, so it is not an exact LRU",
+    async load() {
+      const { TinyLfuCache } = await import(LRUKIT_ENTRY);
+      if (TinyLfuCache === undefined)
+        throw new Error('bench: this lrukit build has no TinyLfuCache');
+      return (max, { ttl } = {}) =>
+        ttl === undefined
+          ? new TinyLfuCache({ maxEntries: max, seed: TINY_LFU_SEED })
+          : new TinyLfuCache({ maxEntries: max, ttl, seed: TINY_LFU_SEED });
     },
   },
   {
@@ -127,6 +150,10 @@ export const ADAPTERS = [
 ];
 
 export const LRUKIT = 'lrukit';
+/** lrukit's second policy: `TinyLfuCache`, with a fixed seed. */
+export const TINY_LFU = 'lrukit-tinylfu';
+/** The seed of every TinyLfuCache the benchmarks build (speed, memory and hit ratio). */
+export const TINY_LFU_SEED = 1;
 export const LRU_CACHE = 'lru-cache';
 export const FLOOR = 'map';
 
@@ -140,5 +167,16 @@ export function adapter(id) {
   return found;
 }
 
-/** Ids of the peers: every adapter that is neither lrukit nor the floor. */
-export const PEERS = ADAPTERS.filter((a) => a.id !== LRUKIT && !a.floor).map((a) => a.id);
+/**
+ * Ids of the peers: every adapter that is neither lrukit (either of its policies) nor the floor.
+ */
+export const PEERS = ADAPTERS.filter((a) => a.id !== LRUKIT && !a.policy && !a.floor).map(
+  (a) => a.id,
+);
+
+/** Whether adapter `a` runs speed workload `w` (ttl, the floor's exclusions, its own list). */
+export function runsWorkload(a, w) {
+  if (w.ttl && !a.hasTtl) return false;
+  if (a.floor && !w.floor) return false;
+  return !a.workloads || a.workloads.includes(w.id);
+}

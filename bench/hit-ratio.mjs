@@ -1,26 +1,40 @@
 /**
- * Child process replaying the cache traces through lrukit (for each key: `get`, and `set` on a
- * miss) and comparing hit ratios: with the exact-LRU figures of the traces' README for the traces
- * it lists, and with a reference LRU (a `Map` kept in recency order) for the traces in `extra/`.
+ * Child process replaying the cache traces through lrukit's two policies (for each key: `get`,
+ * and `set` on a miss): `LruCache`, whose hit ratios are checked against the exact-LRU figures of
+ * the traces' README for the traces it lists and against a reference LRU (a `Map` plus a linked
+ * list) for the traces in `extra/`; and `TinyLfuCache` with a fixed seed, whose hit ratios are
+ * reported beside them. Then a synthetic Zipf stream, through both.
  *
  * Usage (the driver does this):
- * `node bench/hit-ratio.mjs '{"dirs":["test/fixtures/traces","../shared/traces"],"extra":true,"only":["gli"]}'`.
+ * `node bench/hit-ratio.mjs '{"dirs":["test/fixtures/traces","../shared/traces"],"extra":true,"only":["gli"],"zipf":{...}}'`.
  * `dirs` in order of preference (the repository's copies first): a trace, and its row of the
  * table, come from the first directory that has them; missing directories are passed over, and
- * `extra/` is read from the last one that has it.
- * Prints one line of JSON: `{ main: [...], extra: [...] }`; a row's `match` is false on any difference.
+ * `extra/` is read from the last one that has it. `zipf`: `{ keys, requests, size, exponent, seed }`,
+ * absent for none. `tinyLfu: false` replays `LruCache` only.
+ * Prints one line of JSON: `{ main: [...], extra: [...], zipf }`; a row's `match` is false on any
+ * difference between lrukit's LRU and the expected figure; `tinyHits`/`tinyGot` are TinyLfuCache's.
  */
 
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 
-import { LRUKIT_ENTRY } from './adapters.mjs';
+import { LRUKIT_ENTRY, TINY_LFU_SEED } from './adapters.mjs';
+import { prng, zipfKeys } from './random.mjs';
 
-const { LruCache } = await import(LRUKIT_ENTRY);
+const { LruCache, TinyLfuCache } = await import(LRUKIT_ENTRY);
 
 const args = JSON.parse(process.argv[2]);
 const dirs = (args.dirs ?? [args.dir]).filter((d) => existsSync(d));
+const withTinyLfu = args.tinyLfu !== false;
+if (withTinyLfu && TinyLfuCache === undefined)
+  throw new Error('bench: this lrukit build has no TinyLfuCache');
+
+/**
+ * Sizes replayed for an extra trace besides 1 % and 10 % of its distinct keys: scarab at 100,000
+ * entries is where issue 13 compares TinyLfuCache with LRU (Caffeine's published figures).
+ */
+const EXTRA_SIZES = { scarab: [100_000] };
 
 /** `[{ trace, cases: [{ size, expected }] }]` from the README's "Exact LRU hit ratios" table. */
 export function expectedRatios(readme) {
@@ -58,16 +72,27 @@ function loadTrace(file) {
   return keys;
 }
 
-function replayLrukit(keys, size) {
-  const cache = new LruCache({ maxEntries: size });
+/** Hits of one cache over `keys` (get, set on miss), checked against the cache's own stats and bound. */
+function replay(cache, keys, size) {
   let hits = 0;
-  for (const k of keys) {
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
     if (cache.get(k) === undefined) cache.set(k, true);
     else hits++;
   }
+  const name = cache.constructor.name;
   if (cache.stats.hits !== hits)
-    throw new Error('bench: lrukit stats.hits disagrees with the replay');
+    throw new Error(`bench: ${name} stats.hits disagrees with the replay`);
+  if (cache.size > size) throw new Error(`bench: ${name} holds ${cache.size} of ${size} entries`);
   return hits;
+}
+
+const replayLrukit = (keys, size) => replay(new LruCache({ maxEntries: size }), keys, size);
+
+/** TinyLfuCache's hits with the benchmarks' fixed seed (its decisions are then reproducible). */
+function replayTinyLfu(keys, size) {
+  if (!withTinyLfu) return undefined;
+  return replay(new TinyLfuCache({ maxEntries: size, seed: TINY_LFU_SEED }), keys, size);
 }
 
 /**
@@ -112,6 +137,8 @@ function replayReference(keys, size) {
 }
 
 const percent = (hits, requests) => ((hits / requests) * 100).toFixed(2);
+const tiny = (hits, requests) =>
+  hits === undefined ? {} : { tinyHits: hits, tinyGot: percent(hits, requests) };
 
 // trace → its cases, from the first directory whose README lists it
 const table = new Map();
@@ -132,7 +159,17 @@ for (const [trace, cases] of table) {
   for (const { size, expected } of cases) {
     const hits = replayLrukit(keys, size);
     const got = percent(hits, keys.length);
-    main.push({ trace, size, requests: keys.length, hits, got, expected, match: got === expected });
+    const tinyHits = replayTinyLfu(keys, size);
+    main.push({
+      trace,
+      size,
+      requests: keys.length,
+      hits,
+      got,
+      expected,
+      match: got === expected,
+      ...tiny(tinyHits, keys.length),
+    });
   }
 }
 
@@ -142,14 +179,16 @@ if (args.extra && extraDir !== undefined) {
   for (const file of readdirSync(extraDir)
     .filter((f) => f.endsWith('.trace.gz'))
     .sort()) {
+    const name = file.replace('.trace.gz', '');
+    if (args.only && !args.only.includes(`extra/${name}`)) continue;
     const keys = loadTrace(join(extraDir, file));
     const distinct = new Set(keys).size;
-    for (const fraction of [0.01, 0.1]) {
-      const size = Math.max(1, Math.round(distinct * fraction));
+    const sizes = [0.01, 0.1].map((fraction) => Math.max(1, Math.round(distinct * fraction)));
+    for (const size of [...sizes, ...(EXTRA_SIZES[name] ?? [])]) {
       const hits = replayLrukit(keys, size);
       const reference = replayReference(keys, size);
       extra.push({
-        trace: `extra/${file.replace('.trace.gz', '')}`,
+        trace: `extra/${name}`,
         size,
         requests: keys.length,
         distinct,
@@ -158,9 +197,34 @@ if (args.extra && extraDir !== undefined) {
         got: percent(hits, keys.length),
         expected: percent(reference, keys.length),
         match: hits === reference,
+        ...tiny(replayTinyLfu(keys, size), keys.length),
       });
     }
   }
 }
 
-process.stdout.write(`${JSON.stringify({ main, extra })}\n`);
+// a synthetic stream where frequency decides: Zipf popularity over many keys, a small cache
+let zipf;
+if (args.zipf) {
+  const { keys: n, requests, size, exponent, seed } = args.zipf;
+  const keys = zipfKeys(requests, n, exponent, prng(seed));
+  const hits = replayLrukit(keys, size);
+  const reference = replayReference(keys, size);
+  zipf = {
+    trace: `Zipf ${exponent}`,
+    keys: n,
+    size,
+    exponent,
+    seed,
+    requests,
+    distinct: new Set(keys).size,
+    hits,
+    referenceHits: reference,
+    got: percent(hits, requests),
+    expected: percent(reference, requests),
+    match: hits === reference,
+    ...tiny(replayTinyLfu(keys, size), requests),
+  };
+}
+
+process.stdout.write(`${JSON.stringify({ main, extra, zipf })}\n`);

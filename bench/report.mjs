@@ -1,18 +1,26 @@
 /**
  * Turns the measurements into tables — printed as text by the driver, and written with the
- * machine, the versions and the chart to docs/benchmarks.md and docs/benchmarks.svg.
+ * machine, the versions and the charts to docs/benchmarks.md, docs/benchmarks.svg (speed) and
+ * docs/hit-ratio.svg (hit ratio of lrukit's two policies).
  */
 
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { ADAPTERS, adapter, FLOOR, LRUKIT, PEERS } from './adapters.mjs';
-import { barChart } from './chart.mjs';
+import { ADAPTERS, adapter, FLOOR, LRUKIT, PEERS, TINY_LFU, TINY_LFU_SEED } from './adapters.mjs';
+import { barChart, hitRatioChart } from './chart.mjs';
 import { MEMO_VARIANTS, memoVariant } from './memoize.mjs';
 import { LATENCY_CASES, percentile, THROUGHPUT_SETUPS } from './redis.mjs';
 import { bytes, count, mdTable, median, mops, ms, textTable, times } from './table.mjs';
-import { evaluateTargets, fastestPeer, verdict } from './targets.mjs';
+import {
+  evaluateTargets,
+  fastestPeer,
+  hitPercents,
+  TINY_LFU_EXTRA_BYTES,
+  TINY_LFU_SPEED,
+  verdict,
+} from './targets.mjs';
 import { SIZES, TTL_MS, WORKLOADS, ZIPF_EXPONENT } from './workloads.mjs';
 
 /** Cpu, cores, memory, Node and OS of this machine. */
@@ -97,6 +105,7 @@ export function buildSections(results, { smoke = false } = {}) {
         ];
       }),
     });
+    sections.push(...tinyLfuSpeedSections(results, measured));
     for (const w of measured) {
       const rows = Object.entries(speed[w.id])
         .sort((a, b) => b[1].median - a[1].median)
@@ -170,49 +179,212 @@ export function buildSections(results, { smoke = false } = {}) {
     });
   }
 
-  if (results.hitRatio) {
-    const { main, extra } = results.hitRatio;
+  if (results.hitRatio) sections.push(...hitRatioSections(results.hitRatio));
+
+  const targets = evaluateTargets(results).filter((t) => t.met !== null);
+  for (const [issue, title, about] of [
+    [
+      3,
+      'Targets (issue 3): LruCache against the peers, judged from this run',
+      "Speed ratios are lrukit's median ÷ the other's median.",
+    ],
+    [
+      13,
+      'Targets (issue 13): TinyLfuCache against LruCache, judged from this run',
+      "Speed ratios are TinyLfuCache's median ÷ LruCache's median; hit ratios are hits ÷ requests with seed " +
+        `${TINY_LFU_SEED}, against lrukit's exact LRU on the same trace and size.`,
+    ],
+  ]) {
+    const mine = targets.filter((t) => t.issue === issue);
+    if (!mine.length) continue;
     sections.push({
-      title: 'Hit ratio: traces replayed through lrukit (get, set on miss)',
+      title,
+      intro: `${mine.filter((t) => t.met).length} of ${mine.length} met. ${about}`,
+      header: ['target', 'goal', 'measured', 'result'],
+      rows: mine.map((t) => [t.name, t.target, t.measured, verdict(t.met)]),
+    });
+  }
+  return sections;
+}
+
+/** TinyLfuCache's speed and memory against LruCache's (lrukit's two policies), with issue 13's targets. */
+function tinyLfuSpeedSections(results, measured) {
+  const speed = results.speed ?? {};
+  const mem = results.memory ?? {};
+  const rows = measured
+    .filter((w) => speed[w.id][TINY_LFU] && speed[w.id][LRUKIT])
+    .map((w) => {
+      const t = speed[w.id][TINY_LFU].median;
+      const l = speed[w.id][LRUKIT].median;
+      const goal = TINY_LFU_SPEED[w.id];
+      return [
+        `${w.id}, M ops/s`,
+        mops(l),
+        mops(t),
+        times(t / l),
+        goal ? `≥ ${goal.toFixed(2)}×` : '—',
+      ];
+    });
+  for (const [kind, what] of [
+    ['plain', 'memory per entry, B'],
+    ['ttl', 'memory per entry with ttl, B'],
+  ]) {
+    const t = mem[TINY_LFU]?.[kind];
+    const l = mem[LRUKIT]?.[kind];
+    if (t === undefined || l === undefined) continue;
+    const d = t - l;
+    rows.push([
+      what,
+      l.toFixed(1),
+      t.toFixed(1),
+      `${d >= 0 ? '+' : '−'}${Math.abs(d).toFixed(1)} B (${times(t / l)})`,
+      kind === 'plain' ? `≤ +${TINY_LFU_EXTRA_BYTES} B` : '—',
+    ]);
+  }
+  if (!rows.length) return [];
+  return [
+    {
+      title: "TinyLfuCache against LruCache: lrukit's two policies",
       intro:
-        'Expected: the exact-LRU figures of the traces README; an exact LRU must match to the last digit.',
-      header: ['trace', 'entries', 'requests', 'lrukit hit %', 'expected %', 'match'],
-      rows: main.map((r) => [
+        "`TinyLfuCache` (W-TinyLFU, opt-in) is lrukit's second policy, not a peer: it counts in no comparison with the other libraries. " +
+        `Seed ${TINY_LFU_SEED}, so every run makes the same admission decisions. Speed: medians, and TinyLfuCache's median ÷ LruCache's (above 1.00× TinyLfuCache is faster). ` +
+        'On zipf the two also keep different entries (hit ratios in the zipf table below), so that row measures policy and speed together.',
+      header: [
+        'measure',
+        'LruCache',
+        'TinyLfuCache',
+        'TinyLfuCache vs LruCache',
+        'issue 13 target',
+      ],
+      rows,
+    },
+  ];
+}
+
+/** The cases of a hit-ratio result grouped by trace: `[{ title, cases: [{ size, lru, tiny }] }]`. */
+export function hitRatioPanels(hr) {
+  const panels = [];
+  for (const r of [...(hr?.main ?? []), ...(hr?.extra ?? [])]) {
+    let p = panels.find((x) => x.title === r.trace);
+    if (!p) {
+      p = { title: r.trace, cases: [] };
+      panels.push(p);
+    }
+    p.cases.push({ size: r.size, ...hitPercents(r) });
+  }
+  const z = hr?.zipf;
+  if (z) {
+    panels.push({
+      title: `Zipf ${z.exponent}, ${count(z.keys)} keys`,
+      cases: [{ size: z.size, ...hitPercents(z) }],
+    });
+  }
+  return panels;
+}
+
+/** The hit-ratio tables: traces of the README, extra traces, the Zipf stream. */
+function hitRatioSections(hr) {
+  const out = [];
+  const { main, extra, zipf } = hr;
+  const withTiny = [...main, ...(extra ?? []), ...(zipf ? [zipf] : [])].some(
+    (r) => r.tinyHits !== undefined,
+  );
+  const tinyCols = (r) => {
+    const p = hitPercents(r);
+    return withTiny
+      ? [
+          r.tinyGot ?? '—',
+          p.tiny === undefined
+            ? '—'
+            : `${p.tiny - p.lru >= 0 ? '+' : '−'}${Math.abs(p.tiny - p.lru).toFixed(2)}`,
+        ]
+      : [];
+  };
+  const tinyHeader = withTiny ? ['TinyLfuCache hit %', 'TinyLfuCache − LRU, points'] : [];
+  const tinyIntro = withTiny
+    ? ` TinyLfuCache (seed ${TINY_LFU_SEED}) replays the same keys; its difference from the exact LRU is in points.`
+    : '';
+  out.push({
+    title: 'Hit ratio: traces replayed through lrukit (get, set on miss)',
+    intro:
+      "Expected: the exact-LRU figures of the traces README; lrukit's `LruCache`, an exact LRU, must match them to the last digit." +
+      tinyIntro +
+      (withTiny ? ' Chart: docs/hit-ratio.svg (at the top of this page).' : ''),
+    header: [
+      'trace',
+      'entries',
+      'requests',
+      'LruCache hit %',
+      'expected %',
+      'match',
+      ...tinyHeader,
+    ],
+    rows: main.map((r) => [
+      r.trace,
+      count(r.size),
+      count(r.requests),
+      r.got,
+      r.expected,
+      r.match ? 'yes' : 'NO',
+      ...tinyCols(r),
+    ]),
+  });
+  if (extra?.length) {
+    out.push({
+      title: 'Hit ratio: extra traces against a reference exact LRU',
+      intro:
+        'Sizes at 1 % and 10 % of the distinct keys (and scarab at 100,000, where issue 13 sets a target); "match" compares hit counts exactly.' +
+        tinyIntro,
+      header: [
+        'trace',
+        'entries',
+        'requests',
+        'LruCache hit %',
+        'reference %',
+        'match',
+        ...tinyHeader,
+      ],
+      rows: extra.map((r) => [
         r.trace,
         count(r.size),
         count(r.requests),
         r.got,
         r.expected,
         r.match ? 'yes' : 'NO',
+        ...tinyCols(r),
       ]),
     });
-    if (extra?.length) {
-      sections.push({
-        title: 'Hit ratio: extra traces against a reference exact LRU',
-        intro: 'Sizes at 1 % and 10 % of the distinct keys; "match" compares hit counts exactly.',
-        header: ['trace', 'entries', 'requests', 'lrukit hit %', 'reference %', 'match'],
-        rows: extra.map((r) => [
-          r.trace,
-          count(r.size),
-          count(r.requests),
-          r.got,
-          r.expected,
-          r.match ? 'yes' : 'NO',
-        ]),
-      });
-    }
   }
-
-  const targets = evaluateTargets(results).filter((t) => t.met !== null);
-  if (targets.length) {
-    sections.push({
-      title: 'Targets (issue 3), judged from this run',
-      intro: `${targets.filter((t) => t.met).length} of ${targets.length} met. Speed ratios are lrukit's median ÷ the other's median.`,
-      header: ['target', 'goal', 'measured', 'result'],
-      rows: targets.map((t) => [t.name, t.target, t.measured, verdict(t.met)]),
+  if (zipf) {
+    out.push({
+      title: `Hit ratio: a Zipf ${zipf.exponent} stream over ${count(zipf.keys)} keys, ${count(zipf.size)} entries`,
+      intro:
+        `${count(zipf.requests)} requests drawn with Zipf popularity (exponent ${zipf.exponent}, fixed seed) over ${count(zipf.keys)} keys ` +
+        `(${count(zipf.distinct)} of them requested), a cache of ${count(zipf.size)} entries (1 % of the keys); reference: the exact LRU above.` +
+        tinyIntro,
+      header: [
+        'stream',
+        'entries',
+        'requests',
+        'LruCache hit %',
+        'reference %',
+        'match',
+        ...tinyHeader,
+      ],
+      rows: [
+        [
+          zipf.trace,
+          count(zipf.size),
+          count(zipf.requests),
+          zipf.got,
+          zipf.expected,
+          zipf.match ? 'yes' : 'NO',
+          ...tinyCols(zipf),
+        ],
+      ],
     });
   }
-  return sections;
+  return out;
 }
 
 /** The "memoize and coalescing" tables: a summary of ratios, then one table per test. */
@@ -483,12 +655,21 @@ function chartGroups(results) {
   }));
 }
 
-/** Writes docs/benchmarks.md and docs/benchmarks.svg; returns their paths. */
+/**
+ * Writes docs/benchmarks.md, docs/benchmarks.svg and (when the hit ratios were measured)
+ * docs/hit-ratio.svg; returns their paths (`hitSvgPath` undefined when not written).
+ */
 export function writeDocs(root, results, sections, meta) {
   const docs = join(root, 'docs');
   mkdirSync(docs, { recursive: true });
   const svgPath = join(docs, 'benchmarks.svg');
   writeFileSync(svgPath, barChart(chartGroups(results)));
+  const panels = hitRatioPanels(results.hitRatio);
+  let hitSvgPath;
+  if (panels.some((p) => p.cases.some((c) => c.tiny !== undefined))) {
+    hitSvgPath = join(docs, 'hit-ratio.svg');
+    writeFileSync(hitSvgPath, hitRatioChart(panels));
+  }
 
   const m = meta.machine;
   const noTtl = ADAPTERS.filter((a) => !a.hasTtl && !a.floor).map((a) => a.name);
@@ -516,7 +697,13 @@ export function writeDocs(root, results, sections, meta) {
     `<!-- Written by \`npm run bench\` (bench/run.mjs) on ${meta.date}; do not edit by hand: rerun it. -->`,
     '',
     `Run on ${meta.date} in ${(meta.seconds / 60).toFixed(1)} min: ` +
-      `${targets.length - missed.length} of ${targets.length} targets met, ${missed.length} missed (table below, judged from this run's numbers).`,
+      `${targets.length - missed.length} of ${targets.length} targets met, ${missed.length} missed` +
+      ` (${[3, 13]
+        .map((i) => {
+          const of = targets.filter((t) => t.issue === i);
+          return `issue ${i}: ${of.filter((t) => t.met).length} of ${of.length}`;
+        })
+        .join('; ')}; tables below, judged from this run's numbers).`,
     '',
     // the load at the start is other work; at the end it includes this run's own child process
     ...(meta.load[0] > 0.5
@@ -529,6 +716,9 @@ export function writeDocs(root, results, sections, meta) {
       : []),
     '![ops/s per workload per library](benchmarks.svg)',
     '',
+    ...(hitSvgPath
+      ? ['![hit ratio per trace and cache size, LRU and TinyLfuCache](hit-ratio.svg)', '']
+      : []),
     ...headline.flatMap(renderSection),
     ...notes,
     '## Machine and versions',
@@ -568,5 +758,5 @@ export function writeDocs(root, results, sections, meta) {
   ];
   const mdPath = join(docs, 'benchmarks.md');
   writeFileSync(mdPath, md.join('\n'));
-  return { mdPath, svgPath };
+  return { mdPath, svgPath, hitSvgPath };
 }

@@ -16,6 +16,11 @@ export const SIZE_ENTRIES = [
     code: 'export { LruCache } from LRUKIT;',
   },
   {
+    id: 'lrukit-tinylfu',
+    what: "import { TinyLfuCache } from 'lrukit'",
+    code: 'export { TinyLfuCache } from LRUKIT;',
+  },
+  {
     id: 'lrukit-all',
     what: "the whole 'lrukit' main entry",
     code: 'export * from LRUKIT;',

@@ -43,7 +43,7 @@ export function bytes(n) {
   return `${n} B`;
 }
 
-const isNumeric = (cell) => /^[-+]?[\d.,]+/.test(cell) || cell === '—';
+const isNumeric = (cell) => /^[-+−]?[\d.,]+/.test(cell) || cell === '—';
 
 /** Aligned plain-text table: first column left-aligned, numeric-looking columns right-aligned. */
 export function textTable(header, rows) {

@@ -1,9 +1,10 @@
 /**
- * The targets of issue 3, each judged from the measurements of this run (never hard-coded): a
- * target is `{ name, target, measured, met }` with `met` true, false, or null when not measured.
+ * The targets of issue 3 (LruCache against the peers) and issue 13 (TinyLfuCache against
+ * LruCache), each judged from the measurements of this run (never hard-coded): a target is
+ * `{ issue, name, target, measured, met }` with `met` true, false, or null when not measured.
  */
 
-import { adapter, FLOOR, LRU_CACHE, LRUKIT, PEERS } from './adapters.mjs';
+import { adapter, FLOOR, LRU_CACHE, LRUKIT, PEERS, TINY_LFU } from './adapters.mjs';
 import { bytes, ms, times } from './table.mjs';
 
 export const SPEED_TARGET_WORKLOADS = [
@@ -23,6 +24,21 @@ export const CONSTRUCT_MAX_MS = 5;
 export const CONSTRUCT_MAX_BYTES = 1024 * 1024;
 export const HELD_OPS_MAX_MS = 1;
 
+/** Issue 13: TinyLfuCache's speed as a share of LruCache's (median ÷ median), per workload. */
+export const TINY_LFU_SPEED = { 'get-int': 0.6, 'get-str': 0.6, 'set-evict': 0.5 };
+/** Issue 13: TinyLfuCache's memory per entry at most LruCache's plus this many bytes. */
+export const TINY_LFU_EXTRA_BYTES = 12;
+/** Issue 13: hit-ratio floors (%) on named trace × size cases (Caffeine's W-TinyLFU; scarab: LRU − 1). */
+export const TINY_LFU_FLOORS = [
+  { trace: 'gli', size: 1_000, floor: 50.57, why: "Caffeine's W-TinyLFU" },
+  { trace: 'oltp', size: 1_000, floor: 35.3, why: "Caffeine's W-TinyLFU" },
+  { trace: 'extra/scarab', size: 100_000, floor: 74.9, why: "within a point of LRU's 75.91 %" },
+];
+/** Issue 13: on no trace and size more than this many points below exact LRU. */
+export const TINY_LFU_MAX_BELOW_LRU = 1;
+/** Issue 13: on the Zipf 0.99 stream, at least this many points above LRU. */
+export const TINY_LFU_ZIPF_GAIN = 5;
+
 const judged = (name, target, value, ok, measured) => ({
   name,
   target,
@@ -40,7 +56,113 @@ export function fastestPeer(speed) {
   return best;
 }
 
+/** Hit percentages of one replayed case: `{ lru, tiny }` (numbers), `tiny` undefined when not replayed. */
+export function hitPercents(row) {
+  const pct = (hits) => (hits === undefined ? undefined : (hits / row.requests) * 100);
+  return { lru: pct(row.hits), tiny: pct(row.tinyHits) };
+}
+
+const points = (d) => `${d >= 0 ? '+' : '−'}${Math.abs(d).toFixed(2)}`;
+const pc = (v) => `${v.toFixed(2)} %`;
+const caseName = (r) => `${r.trace}@${r.size.toLocaleString('en-US')}`;
+
+/** Every target: issue 3's, then issue 13's. */
 export function evaluateTargets(results) {
+  return [
+    ...lruTargets(results).map((t) => ({ issue: 3, ...t })),
+    ...tinyLfuTargets(results).map((t) => ({ issue: 13, ...t })),
+  ];
+}
+
+/** Issue 13: TinyLfuCache against LruCache, speed, memory and hit ratio. */
+export function tinyLfuTargets(results) {
+  const out = [];
+  const speed = results.speed ?? {};
+  for (const [w, goal] of Object.entries(TINY_LFU_SPEED)) {
+    const ratio = speed[w]?.[TINY_LFU]?.median / speed[w]?.[LRUKIT]?.median;
+    out.push(
+      judged(
+        `${w}: TinyLfuCache ÷ LruCache`,
+        `≥ ${goal.toFixed(2)}×`,
+        ratio,
+        (r) => r >= goal,
+        times(ratio),
+      ),
+    );
+  }
+  const mine = results.memory?.[TINY_LFU]?.plain;
+  const lru = results.memory?.[LRUKIT]?.plain;
+  out.push(
+    judged(
+      'memory per entry: TinyLfuCache − LruCache',
+      `≤ +${TINY_LFU_EXTRA_BYTES} B`,
+      mine - lru,
+      (d) => d <= TINY_LFU_EXTRA_BYTES,
+      Number.isFinite(mine - lru)
+        ? `${mine - lru >= 0 ? '+' : '−'}${Math.abs(mine - lru).toFixed(1)} B (${mine.toFixed(1)} B vs ${lru.toFixed(1)} B)`
+        : '—',
+    ),
+  );
+
+  const hr = results.hitRatio;
+  const main = hr?.main ?? [];
+  const extra = hr?.extra ?? [];
+  for (const f of TINY_LFU_FLOORS) {
+    const row = [...main, ...extra].find((r) => r.trace === f.trace && r.size === f.size);
+    const got = row ? hitPercents(row) : {};
+    out.push(
+      judged(
+        `hit ratio, ${f.trace}@${f.size.toLocaleString('en-US')}: TinyLfuCache`,
+        `≥ ${pc(f.floor)} (${f.why})`,
+        got.tiny,
+        (v) => v >= f.floor,
+        got.tiny === undefined ? '—' : `${pc(got.tiny)} (LRU ${pc(got.lru)})`,
+      ),
+    );
+  }
+  for (const [what, rows] of [
+    ['the README tables', main],
+    ['extra/ (1 % and 10 % of distinct keys, scarab@100,000)', extra],
+  ]) {
+    const cases = rows
+      .map((r) => ({ r, ...hitPercents(r) }))
+      .filter((c) => c.tiny !== undefined)
+      .map((c) => ({ ...c, d: c.tiny - c.lru }));
+    const worst = cases.reduce((a, c) => (a === undefined || c.d < a.d ? c : a), undefined);
+    const within = cases.filter((c) => c.d >= -TINY_LFU_MAX_BELOW_LRU).length;
+    const misses = cases.filter((c) => c.d < -TINY_LFU_MAX_BELOW_LRU).map((c) => caseName(c.r));
+    out.push(
+      judged(
+        `hit ratio, every trace × size of ${what}: TinyLfuCache − LRU`,
+        `≥ −${TINY_LFU_MAX_BELOW_LRU} point`,
+        worst?.d,
+        (d) => d >= -TINY_LFU_MAX_BELOW_LRU,
+        worst === undefined
+          ? '—'
+          : `${within} of ${cases.length} within; worst ${caseName(worst.r)} ${points(worst.d)} (${pc(worst.tiny)} vs ${pc(worst.lru)})` +
+              (misses.length ? `; below: ${misses.join(', ')}` : ''),
+      ),
+    );
+  }
+  const z = hr?.zipf;
+  const zp = z ? hitPercents(z) : {};
+  const gain = zp.tiny - zp.lru;
+  out.push(
+    judged(
+      z
+        ? `hit ratio, Zipf ${z.exponent} over ${z.keys.toLocaleString('en-US')} keys, ${z.size.toLocaleString('en-US')} entries: TinyLfuCache − LRU`
+        : 'hit ratio, Zipf stream: TinyLfuCache − LRU',
+      `≥ +${TINY_LFU_ZIPF_GAIN} points`,
+      gain,
+      (d) => d >= TINY_LFU_ZIPF_GAIN,
+      Number.isFinite(gain) ? `${points(gain)} (${pc(zp.tiny)} vs ${pc(zp.lru)})` : '—',
+    ),
+  );
+  return out;
+}
+
+/** Issue 3: LruCache against the peers, the Map floor, ttl, memory, size and construction. */
+function lruTargets(results) {
   const out = [];
   const speed = results.speed ?? {};
   const med = (w, lib) => speed[w]?.[lib]?.median ?? Number.NaN;
