@@ -34,9 +34,7 @@ export type MemoizeOptions<F extends AnyFunction> = Omit<
   LoadingOptions<string, Awaited<ReturnType<F>>>,
   'load'
 > &
-  Partial<CountBound | SizeBound<string, Awaited<ReturnType<F>>>> &
-  // `seed` only with policy 'tinylfu', as in `LoadingCacheOptions`
-  ({ policy?: 'lru'; seed?: undefined } | { policy: 'tinylfu'; seed?: number }) & {
+  Partial<CountBound | SizeBound<string, Awaited<ReturnType<F>>>> & {
     /** The cache key of a call's arguments; default `stableKey(args)`. */
     key?: (...args: Parameters<F>) => string;
   };

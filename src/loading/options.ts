@@ -57,10 +57,7 @@ export interface LoadContext<V> {
  * const options: LoadingCacheOptions<string, User> = { load: fetchUser, maxEntries: 1_000, ttl: 60_000 };
  * ```
  */
-export type LoadingCacheOptions<K, V> = LoadingOptions<K, V> &
-  // `seed` only with policy 'tinylfu' (an LRU has no hashing to seed), in the types as at run time
-  ({ policy?: 'lru'; seed?: undefined } | { policy: 'tinylfu'; seed?: number }) &
-  (CountBound | SizeBound<K, V>);
+export type LoadingCacheOptions<K, V> = LoadingOptions<K, V> & (CountBound | SizeBound<K, V>);
 
 /**
  * The options specific to `LoadingCache` (plus a bound, `clock`, `onEvict`, `autoPurge`).
@@ -103,8 +100,9 @@ export interface LoadingOptions<K, V> {
    */
   policy?: 'lru' | 'tinylfu';
   /**
-   * With `policy: 'tinylfu'` only: an integer seeding its hashing and admission, so that the
-   * same requests evict the same keys (tests, benchmarks). Default: random per cache.
+   * With `policy: 'tinylfu'` only (with `'lru'` it is refused, a `TypeError`): an integer
+   * seeding its hashing and admission, so that the same requests evict the same keys (tests,
+   * benchmarks). Default: random per cache.
    */
   seed?: number;
   /**
