@@ -1,11 +1,22 @@
 /**
  * Bad input: every constructor option and method argument is refused with the right error class
  * and a message naming the option and the value received, and a refused call changes nothing.
+ *
+ * Run over `LruCache` and `TinyLfuCache` (test/shared/caches.ts), which share these rules. A
+ * message that names its class names the class it came from: the rows are written for `LruCache`
+ * and `forClass` puts the other class's name in.
  */
 
-import { LruCache } from 'lrukit';
 import { ManualClock } from 'lrukit/testing';
 import { describe, expect, it } from 'vitest';
+import {
+  CACHE_KINDS,
+  type CacheKind,
+  expectKeys,
+  LRU,
+  type SyncCache,
+  TINY_LFU,
+} from '../shared/caches.js';
 
 type ErrorClass = new (...args: never[]) => Error;
 
@@ -19,7 +30,7 @@ function named(subject: string, got: string): RegExp {
 /** `lrukit: unknown option "<key>" in <where>` (the list of known options may follow). */
 /** A load() table row: one entry `['k', { value: 1, [field]: value }]`, refused by its field. */
 function badEntry(
-  fixture: () => Fixture,
+  fixture: FixtureOf,
   field: 'ttl' | 'size',
   value: unknown,
   error: typeof TypeError | typeof RangeError,
@@ -36,6 +47,11 @@ function unknownKey(key: string, where: string): RegExp {
 }
 
 const opt = (name: string): string => `option "${name}"`;
+
+/** `message`, written for `LruCache`, with every mention of the class naming `kind` instead. */
+function forClass(message: RegExp, kind: CacheKind): RegExp {
+  return new RegExp(message.source.replaceAll('LruCache', kind.name), message.flags);
+}
 
 /** Calls `fn` once and checks it threw an instance of `error` whose message matches. */
 function expectRefused(fn: () => unknown, error: ErrorClass, message: RegExp): void {
@@ -340,12 +356,31 @@ const ctorRows: CtorRow[] = [
   })),
 ];
 
-describe('new LruCache(options) refuses bad options', () => {
+/** TinyLfuCache's one extra option: `seed`, an integer. */
+const seedRows: CtorRow[] = (
+  [
+    ['x', TypeError, '"x"'],
+    [null, TypeError, 'null'],
+    [1n, TypeError, '1n'],
+    [{}, TypeError, 'an object'],
+    [1.5, RangeError, '1.5'],
+    [Number.NaN, RangeError, 'NaN'],
+    [Infinity, RangeError, 'Infinity'],
+  ] as const
+).map(([value, error, got]) => ({
+  name: `seed: ${got}`,
+  options: { maxEntries: 10, seed: value },
+  error,
+  message: named(opt('seed'), got),
+}));
+
+describe.each(CACHE_KINDS)('new $name(options) refuses bad options', (kind) => {
+  const rows = kind === TINY_LFU ? [...ctorRows, ...seedRows] : ctorRows;
   // [name, row] pairs with '%s': a '$name' title would be cut at 40 characters
-  it.each(ctorRows.map((row) => [row.name, row] as const))(
+  it.each(rows.map((row) => [row.name, row] as const))(
     '%s',
     (_name, { options, error, message }) => {
-      expectRefused(() => new LruCache(options as never), error, message);
+      expectRefused(() => new kind.Class(options as never), error, forClass(message, kind));
     },
   );
 
@@ -368,14 +403,28 @@ describe('new LruCache(options) refuses bad options', () => {
       { maxEntries: 1, clock: performance },
       { maxEntries: 1, maxSize: undefined, ttl: undefined },
     ];
-    for (const options of accepted) expect(() => new LruCache(options as never)).not.toThrow();
+    for (const options of accepted) expect(() => new kind.Class(options as never)).not.toThrow();
+  });
+
+  it('an option LruCache does not know, seed, is refused by it and taken by TinyLfuCache', () => {
+    const options = { maxEntries: 1, seed: 1 };
+    if (kind === TINY_LFU) {
+      expect(() => new kind.Class(options as never)).not.toThrow();
+      expect(() => new kind.Class({ maxEntries: 1, seed: -(2 ** 31) } as never)).not.toThrow();
+    } else {
+      expectRefused(
+        () => new kind.Class(options as never),
+        TypeError,
+        unknownKey('seed', 'LruCache options'),
+      );
+    }
   });
 });
 
 // ---- method arguments on a pre-filled cache ------------------------------------------------------
 
 interface Fixture {
-  cache: LruCache<string, unknown>;
+  cache: SyncCache<string, unknown>;
   clock: ManualClock;
   evictions: string[];
 }
@@ -410,10 +459,10 @@ const failingSize = (): number => {
  * Count-bounded, with a default ttl, per-entry ttls, autoPurge (a timer pending on the clock) and
  * onEvict. Recency, most recent first: a, c, b, so 'b' is the least recently used.
  */
-function countCache(): Fixture {
+function countCache(kind: CacheKind = LRU): Fixture {
   const clock = new ManualClock(1_000);
   const evictions: string[] = [];
-  const cache = new LruCache<string, unknown>({
+  const cache = kind.create<string, unknown>({
     maxEntries: 5,
     ttl: 10_000,
     autoPurge: true,
@@ -430,10 +479,10 @@ function countCache(): Fixture {
 }
 
 /** Size-bounded with `sizeOf` (and `maxEntrySize`, ttl, autoPurge); 'b' is least recently used. */
-function sizedCache(): Fixture {
+function sizedCache(kind: CacheKind = LRU): Fixture {
   const clock = new ManualClock(1_000);
   const evictions: string[] = [];
-  const cache = new LruCache<string, unknown>({
+  const cache = kind.create<string, unknown>({
     maxSize: 100,
     maxEntries: 10,
     maxEntrySize: 40,
@@ -453,10 +502,10 @@ function sizedCache(): Fixture {
 }
 
 /** Size-bounded without `sizeOf`: every entry needs `{ size }`; 'b' is least recently used. */
-function manualSizeCache(): Fixture {
+function manualSizeCache(kind: CacheKind = LRU): Fixture {
   const clock = new ManualClock(1_000);
   const evictions: string[] = [];
-  const cache = new LruCache<string, unknown>({
+  const cache = kind.create<string, unknown>({
     maxSize: 100,
     clock,
     onEvict: (_value, key, reason) => {
@@ -468,9 +517,12 @@ function manualSizeCache(): Fixture {
   return { cache, clock, evictions };
 }
 
+/** A fixture: a pre-filled cache of the given class (LruCache when not said). */
+type FixtureOf = (kind?: CacheKind) => Fixture;
+
 interface CallRow {
   name: string;
-  fixture: () => Fixture;
+  fixture: FixtureOf;
   call: (f: Fixture) => unknown;
   error: ErrorClass;
   message: RegExp;
@@ -478,7 +530,7 @@ interface CallRow {
 
 /** Each bad `set` is tried on the least recently used key ('b') and on a new key. */
 function setRows(
-  fixture: () => Fixture,
+  fixture: FixtureOf,
   what: string,
   value: unknown,
   options: unknown,
@@ -959,14 +1011,32 @@ function show(value: unknown): string {
   );
 }
 
-describe('a refused method call throws and changes nothing', () => {
+/**
+ * What the cache does next under pressure (new keys and repeated hits, past both bounds): the keys
+ * it then holds, in order, its stats and evictions. Two caches with the same observable state
+ * differ here when a call changed something hidden, such as TinyLfuCache's frequency sketch.
+ */
+function afterwards(f: Fixture) {
+  const { cache } = f;
+  const sized = cache.maxSize !== Infinity;
+  for (let i = 0; i < 60; i++) {
+    const key = `p${(i * 7) % 23}`;
+    if (cache.get(key) === undefined) cache.set(key, 'v', sized ? { size: 1 + (i % 9) } : {});
+    cache.get(['a', 'b', 'c'][i % 3]!);
+  }
+  return state(f);
+}
+
+describe.each(CACHE_KINDS)('$name: a refused method call throws and changes nothing', (kind) => {
   it.each(callRows.map((row) => [row.name, row] as const))('%s', (_name, row) => {
     const { fixture, call, error, message } = row;
-    const f = fixture();
+    const f = fixture(kind);
     const before = state(f);
     expect(before.size).toBeGreaterThan(0);
-    expectRefused(() => call(f), error, message);
+    expectRefused(() => call(f), error, forClass(message, kind));
     expect(state(f)).toStrictEqual(before);
+    // nothing hidden changed either: the same pressure gives the same outcome as on a twin
+    expect(afterwards(f)).toStrictEqual(afterwards(fixture(kind)));
   });
 
   it('state() sees every change a wrongly accepted call could make', () => {
@@ -984,21 +1054,21 @@ describe('a refused method call throws and changes nothing', () => {
       ({ clock }) => clock.setTimer(() => {}, 1),
     ];
     for (const change of changes) {
-      const f = countCache();
+      const f = countCache(kind);
       const before = state(f);
       change(f);
       expect(state(f), String(change)).not.toStrictEqual(before);
     }
-    const sized = sizedCache();
+    const sized = sizedCache(kind);
     const before = state(sized);
     sized.cache.set('b', 'bb', { size: 31, ttl: 600 }); // only the size changes
     expect(state(sized)).not.toStrictEqual(before);
   });
 });
 
-describe('an extra undefined argument is accepted', () => {
+describe.each(CACHE_KINDS)('$name: an extra undefined argument is accepted', (kind) => {
   it('changes nothing a call without it would not', () => {
-    const calls: Array<(cache: LruCache<string, unknown>) => unknown> = [
+    const calls: Array<(cache: SyncCache<string, unknown>) => unknown> = [
       (c) => c.get('a'),
       (c) => c.peek('a'),
       (c) => c.has('a'),
@@ -1009,8 +1079,8 @@ describe('an extra undefined argument is accepted', () => {
       (c) => c.dump(),
     ];
     for (const call of calls) {
-      const plain = countCache();
-      const padded = countCache();
+      const plain = countCache(kind);
+      const padded = countCache(kind);
       const expected = call(plain.cache);
       // the same call with one more argument, undefined
       const withUndefined = new Proxy(padded.cache, {
@@ -1027,7 +1097,7 @@ describe('an extra undefined argument is accepted', () => {
   });
 });
 
-describe('load() checks every entry before storing any', () => {
+describe.each(CACHE_KINDS)('$name: load() checks every entry before storing any', (kind) => {
   const bad: Array<[what: string, third: readonly unknown[]]> = [
     ['ttl 0', ['z', { value: 3, ttl: 0 }]],
     ['an unknown key', ['z', { value: 3, expires: 1 }]],
@@ -1038,7 +1108,7 @@ describe('load() checks every entry before storing any', () => {
   ];
 
   it.each(bad)('the 3rd entry has %s: none of the three is stored', (_what, third) => {
-    const f = sizedCache();
+    const f = sizedCache(kind);
     const before = state(f);
     const entries = [['x', { value: 'xx' }], ['b', { value: 'new b', ttl: 50 }], third];
     expect(() => f.cache.load(entries as never)).toThrow();
@@ -1048,7 +1118,7 @@ describe('load() checks every entry before storing any', () => {
   });
 
   it('an iterable that throws on its 3rd entry stores none of the first two', () => {
-    const f = countCache();
+    const f = countCache(kind);
     const before = state(f);
     function* entries(): Generator<[string, { value: unknown }]> {
       yield ['x', { value: 1 }];
@@ -1060,20 +1130,21 @@ describe('load() checks every entry before storing any', () => {
   });
 
   it('the same entries without the bad one are all stored (control)', () => {
-    const f = sizedCache();
+    const f = sizedCache(kind);
     f.cache.load([
       ['x', { value: 'xx' }],
       ['b', { value: 'new b', ttl: 50 }],
     ]);
-    expect([...f.cache.keys()]).toEqual(['b', 'x', 'a', 'c']);
+    // the cache has room for all four: no admission decides anything
+    expectKeys(kind, f.cache, ['b', 'x', 'a', 'c']);
     expect(f.cache.peek('b')).toBe('new b');
   });
 });
 
-describe('a throwing sizeOf', () => {
+describe.each(CACHE_KINDS)('$name: a throwing sizeOf', (kind) => {
   it('reaches the caller as the very same error, with nothing stored', () => {
     const error = new SizeOfFailure('sizeOf failed');
-    const f = sizedCache();
+    const f = sizedCache(kind);
     const before = state(f);
     let caught: unknown;
     try {
