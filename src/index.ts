@@ -16,6 +16,12 @@ export {
 } from './decorator.js';
 export { stableKey } from './key.js';
 export {
+  type WriteBehindOptions,
+  WriteError,
+  type WriteErrorContext,
+  type WriteOptions,
+} from './loading/writes.js';
+export {
   type LoadContext,
   LoadingCache,
   type LoadingCacheOptions,

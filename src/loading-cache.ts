@@ -24,6 +24,15 @@ import {
   refuseExtra as refuseExtraArgument,
   typeError,
 } from './errors.js';
+import {
+  allAborted,
+  answer,
+  type BulkOptions,
+  distinctKeys,
+  eachLimited,
+  LOAD_CONCURRENCY,
+  outcomesOf,
+} from './loading/bulk.js';
 import { type Entry, Freshness } from './loading/freshness.js';
 import { type Fallback, type Load, LoadTable, TimeoutError } from './loading/load.js';
 import {
@@ -34,6 +43,8 @@ import {
   resolveLoadingOptions,
 } from './loading/options.js';
 import { Tiers, tierKey } from './loading/tiers.js';
+import { WriteQueue } from './loading/write-queue.js';
+import { type WriteErrorContext, type Writes, WriteThrough } from './loading/writes.js';
 import { LruCache, type LruCacheEntry, type LruCacheStats } from './lru-cache.js';
 import {
   checkSnapshot,
@@ -68,6 +79,7 @@ interface L1<K, V> {
 }
 
 const GET_KNOWN = new Set(['signal']);
+const GET_MANY_KNOWN = new Set(['signal', 'partial']);
 const SET_KNOWN = new Set(['ttl']);
 
 /** Refuses an argument a `LoadingCache` method does not take (see `refuseExtra` in errors.ts). */
@@ -111,8 +123,12 @@ export class LoadingCache<K, V> {
   readonly #timeout: number;
   readonly #clock: Clock;
   readonly #bind: ((key: K) => LoadingOptions<K, V>['load']) | undefined;
+  readonly #loadMany: BulkOptions<K, V>['loadMany'];
   readonly #tiers: Tiers<V> | undefined;
   readonly #onError: LoadingOptions<K, V>['onError'];
+  /** `write()`: write-through or the write-behind queue (`undefined`: the cache does not write). */
+  readonly #writes: Writes<K, V> | undefined;
+  #closing: Promise<void> | undefined;
   /** True with an `onEvict`: only then can a `get` run a callback that throws. */
   readonly #guarded: boolean;
   /** Synchronous operations in progress: an `onEvict` error inside one is theirs to rethrow. */
@@ -145,6 +161,7 @@ export class LoadingCache<K, V> {
     const o = resolveLoadingOptions<K, V>(options);
     this.#loader = o.load;
     this.#bind = o.bind;
+    this.#loadMany = o.loadMany;
     this.#fresh = new Freshness<K, V>(o.freshness);
     this.#swr = o.freshness.staleWhileRevalidate;
     this.#sie = o.freshness.staleIfError;
@@ -191,6 +208,25 @@ export class LoadingCache<K, V> {
         (keys) => this.#dropLocal(keys),
       );
     }
+    const w = o.writes;
+    if (w !== undefined && w.behind !== undefined) {
+      const clock = o.clock;
+      // the user's clock's timers (a ManualClock), else real ones, not unref'd: queued writes
+      // keep a Node process alive until they are stored (or given up)
+      const timers =
+        clock?.setTimer !== undefined && clock.clearTimer !== undefined
+          ? { setTimer: clock.setTimer.bind(clock), clearTimer: clock.clearTimer.bind(clock) }
+          : {
+              setTimer: (callback: () => void, ms: number): unknown => setTimeout(callback, ms),
+              clearTimer: (handle: unknown) => clearTimeout(handle as never),
+            };
+      this.#writes = new WriteQueue<K, V>(w, timers, {
+        now: () => this.#clock.now(),
+        stored: (entries) => this.#writtenBehind(entries),
+        gaveUp: (error, entries, operation, attempts) =>
+          this.#gaveUp(error, { tier: 'store', operation, entries, attempts }),
+      });
+    } else if (w !== undefined) this.#writes = new WriteThrough<K, V>(w);
   }
 
   /**
@@ -237,11 +273,84 @@ export class LoadingCache<K, V> {
           return Promise.resolve(entry.value as V);
         }
         // past ttl and revalidation: wait for a load, falling back on the stale value if allowed
-        this.#misses++;
         return this.#miss(key, entry, signal);
       }
-      this.#misses++;
       return this.#miss(key, undefined, signal);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * The values of `keys`, in their order (an array, or any iterable but a string; a key given
+   * twice is looked up once). Fresh and stale-while-revalidate hits come from memory and keys
+   * already loading are joined, as with `get`; the rest take one round trip to `l2` (one
+   * `getMany` when the store has it), then one `loadMany` call (or `load` per key, at most 8 at a
+   * time, without it). A `get` of a key this batch is loading joins the batch. Every per-key rule
+   * of `get` holds: ttl, stale windows, `errorTtl`, `shouldCache`, `timeout`, tier writes.
+   *
+   * A key without a value (its load failed or timed out, or `loadMany` did not return it) makes
+   * the whole call reject with an `AggregateError` of the failures, whose `keys` names those
+   * keys; with `partial: true` it resolves with `undefined` in their place instead. `signal`
+   * rejects this caller only, with its reason; a batch key nobody else waits for is abandoned.
+   *
+   * @example
+   * ```ts
+   * const users = new LoadingCache<string, User>({
+   *   load: (id) => db.getUser(id),
+   *   loadMany: (ids) => db.getUsers(ids), // one query for every miss
+   *   maxEntries: 10_000,
+   * });
+   * const [alice, bob] = await users.getMany(['1', '2']);
+   * const some = await users.getMany(ids, { partial: true }); // undefined where there is none
+   * ```
+   */
+  getMany(
+    keys: Iterable<K>,
+    options: { signal?: AbortSignal; partial: true },
+  ): Promise<Array<V | undefined>>;
+  getMany(keys: Iterable<K>, options?: { signal?: AbortSignal; partial?: boolean }): Promise<V[]>;
+  getMany(
+    keys: Iterable<K>,
+    options?: { signal?: AbortSignal; partial?: boolean },
+    extra?: unknown,
+  ): Promise<Array<V | undefined>> {
+    try {
+      if (extra !== undefined) refuseExtra('getMany(keys, options?)', 2, extra);
+      const o = checkOptionsObject('getMany() options', options, GET_MANY_KNOWN);
+      const signal = o?.signal as AbortSignal | undefined;
+      if (signal !== undefined && !(signal instanceof AbortSignal)) {
+        typeError('getMany() option "signal"', 'an AbortSignal', signal);
+      }
+      const partial = o?.partial ?? false;
+      if (typeof partial !== 'boolean')
+        typeError('getMany() option "partial"', 'a boolean', partial);
+      const { unique, at } = distinctKeys(keys);
+      // a key the tiers cannot take refuses the whole call before anything starts
+      if (this.#tiers !== undefined) for (const key of unique) tierKey(key);
+      if (signal?.aborted) return Promise.reject(signal.reason);
+      const waits = new Array<Promise<V>>(unique.length);
+      const batch: number[] = [];
+      const now = this.#clock.now();
+      unique.forEach((key, i) => {
+        const entry = this.#cache.peek(key);
+        const usable = entry !== undefined && (entry.failed || now < entry.freshUntil + this.#swr);
+        if (usable || this.#loads.get(key) !== undefined) {
+          waits[i] = this.get(key, signal && { signal }); // a hit, or a load to join
+        } else {
+          batch.push(i);
+        }
+      });
+      if (batch.length > 0) {
+        this.#misses += batch.length;
+        this.#startBatch(batch.map((i) => unique[i]!));
+        for (const i of batch)
+          waits[i] = this.#miss(unique[i]!, this.#cache.peek(unique[i]!), signal);
+      }
+      return Promise.allSettled(waits).then((settled) => {
+        if (signal?.aborted) throw signal.reason;
+        return answer(unique, at, settled, partial);
+      });
     } catch (error) {
       return Promise.reject(error);
     }
@@ -260,7 +369,8 @@ export class LoadingCache<K, V> {
   peek(key: K, extra?: unknown): V | undefined {
     if (extra !== undefined) refuseExtra('peek(key)', 1, extra);
     const entry = this.#cache.peek(key);
-    return entry === undefined || entry.failed ? undefined : entry.value;
+    if (entry === undefined) return this.#writes?.queued(key)?.value;
+    return entry.failed ? undefined : entry.value;
   }
 
   /**
@@ -276,7 +386,8 @@ export class LoadingCache<K, V> {
   has(key: K, extra?: unknown): boolean {
     if (extra !== undefined) refuseExtra('has(key)', 1, extra);
     const entry = this.#cache.peek(key);
-    return entry !== undefined && !entry.failed;
+    if (entry === undefined) return this.#writes?.queued(key) !== undefined;
+    return !entry.failed;
   }
 
   /**
@@ -328,6 +439,61 @@ export class LoadingCache<K, V> {
     if (tkey !== undefined) this.#tiers!.write(tkey, value, stored.ttl, true);
     this.#rethrow(mark);
     return this;
+  }
+
+  /**
+   * Writes `value` to the store (option `write`, or `writeMany` with one entry) and caches it.
+   *
+   * Write-through (no `writeBehind`): the store first. On success the value is cached as freshly
+   * loaded (full `ttl`), written to `l2` and announced on the `bus`; a load in flight for `key`
+   * no longer stores its result (its callers, who asked before the write, still get it). On
+   * failure the promise rejects with the store's error and nothing cached changes. Writes to one
+   * key run one after the other, so the later call's value ends up stored and cached.
+   *
+   * Write-behind (`writeBehind`): the value is cached at once and queued; the promise resolves
+   * then (after waiting for room when `maxQueue` writes are outstanding). Reads see it until the
+   * store has it, even if it leaves L1; `l2` and the `bus` hear of it once it is stored. Failed
+   * store calls are retried; what still fails goes to `onError` and rejects `flush()`.
+   *
+   * Writes have no timeout (`timeout` is for loads): bound your store calls yourself. Refused
+   * with a `TypeError` on a cache built without `write` or `writeMany`, and after `close()`.
+   *
+   * @example
+   * ```ts
+   * const accounts = new LoadingCache<string, Account>({
+   *   load: (id) => db.getAccount(id),
+   *   write: (id, account) => db.saveAccount(id, account),
+   *   maxEntries: 10_000,
+   *   ttl: 60_000,
+   * });
+   * await accounts.write('42', { ...account, balance: 10 }); // stored, then cached
+   * await accounts.get('42'); // the written value, without a load
+   * ```
+   */
+  write(key: K, value: V): Promise<void>;
+  write(key: K, value: V, extra?: unknown): Promise<void> {
+    try {
+      if (extra !== undefined) refuseExtra('write(key, value)', 2, extra);
+      const writes = this.#writes;
+      if (writes === undefined) {
+        throw new TypeError(
+          'lrukit: LoadingCache write() needs option "write" (or "writeMany"): this cache ' +
+            'has no store to write to; set() changes the cache alone',
+        );
+      }
+      if (writes.closed) {
+        throw new TypeError(
+          'lrukit: LoadingCache write() after close(): the cache takes no more writes',
+        );
+      }
+      const tkey = this.#tiers === undefined ? undefined : tierKey(key);
+      // the ttl is computed (a ttl function that throws refuses the write) before the store is asked
+      const ttl = this.#fresh.store(value, key, this.#clock.now(), undefined).ttl;
+      const through = writes instanceof WriteThrough;
+      return writes.write(key, value, () => this.#cacheWritten(key, value, ttl, tkey, through));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -404,32 +570,56 @@ export class LoadingCache<K, V> {
   }
 
   /**
-   * Resolves when every write to the shared tier and every bus message started so far has
-   * finished (it never rejects: failures went to `onError`). Useful before exiting, and in tests.
+   * Resolves when every `write` made before it is stored, and every write to the shared tier and
+   * every bus message started so far has finished. Write-behind writes still waiting for their
+   * `delay` are sent at once (a failed call still waits for its retry's backoff). Rejects with a
+   * {@link WriteError} listing the writes made before it that could not be stored after every
+   * retry (each also went to `onError`); tier failures never reject it (they went to `onError`).
    *
    * @example
    * ```ts
-   * users.invalidate('42');
-   * await users.flush(); // L2 no longer has '42' and the other processes have been told
+   * accounts.write('42', account); // write-behind: queued
+   * await accounts.flush();        // the store has it now
+   * users.invalidate('7');
+   * await users.flush();           // L2 no longer has '7' and the other processes have been told
    * ```
    */
   async flush(): Promise<void> {
+    let failure: { error: unknown } | undefined;
+    try {
+      await this.#writes?.flush();
+    } catch (error) {
+      failure = { error };
+    }
+    // after the writes: a stored write-behind value is written to l2 and announced then
     await this.#tiers?.flush();
+    if (failure !== undefined) throw failure.error;
   }
 
   /**
-   * Leaves the bus (no more messages are received) after `flush()`. The cache keeps working
-   * locally; the Redis clients are yours to close.
+   * Stops taking writes (`write()` is then refused), flushes (see {@link LoadingCache.flush}),
+   * then releases the write-behind timers and leaves the bus (no more messages are received).
+   * Rejects like `flush()` when writes could not be stored, after releasing everything. Calling
+   * it again returns the same promise. The cache keeps serving reads locally; the Redis clients
+   * are yours to close.
    *
    * @example
    * ```ts
-   * await users.close();
-   * await Promise.all([client.quit(), publisher.quit(), subscriber.quit()]);
+   * process.on('SIGTERM', async () => {
+   *   await accounts.close(); // every queued write stored (or reported), timers released
+   *   await Promise.all([client.quit(), publisher.quit(), subscriber.quit()]);
+   * });
    * ```
    */
-  async close(): Promise<void> {
-    await this.flush();
-    this.#tiers?.close();
+  close(): Promise<void> {
+    if (this.#closing !== undefined) return this.#closing;
+    if (this.#writes !== undefined) this.#writes.closed = true;
+    const closing = this.flush().finally(() => {
+      this.#writes?.release();
+      this.#tiers?.close();
+    });
+    this.#closing = closing;
+    return closing;
   }
 
   /**
@@ -633,6 +823,10 @@ export class LoadingCache<K, V> {
       l2Errors: tiers?.l2Errors ?? 0,
       busErrors: tiers?.busErrors ?? 0,
       busMessages: tiers?.busMessages ?? 0,
+      writes: this.#writes?.writes ?? 0,
+      writeErrors: this.#writes?.writeErrors ?? 0,
+      queued: this.#writes?.queuedCount ?? 0,
+      batches: this.#writes?.batches ?? 0,
     };
   }
 
@@ -665,9 +859,12 @@ export class LoadingCache<K, V> {
     return entry;
   }
 
-  #report(error: unknown, context: ErrorContext): void {
+  #report(error: unknown, context: ErrorContext | WriteErrorContext<K, V>): void {
+    // until ErrorContext (src/tiers.ts) names the store (tier 'store', entries, attempts), a
+    // give-up's context is passed as one
+    const ctx = context as ErrorContext;
     try {
-      this.#onError?.(error, context);
+      this.#onError?.(error, ctx);
     } catch {
       // a throwing onError must not turn a reported failure into a caller's failure
     }
@@ -675,6 +872,13 @@ export class LoadingCache<K, V> {
 
   /** A caller waits for `key`'s load (joined, or started), with the stale fallback if allowed. */
   #miss(key: K, stale: Entry<V> | undefined, signal: AbortSignal | undefined): Promise<V> {
+    const queued = this.#writes?.queued(key);
+    if (queued !== undefined) {
+      // written behind and no longer (or no more freshly) in L1: the store is not there yet
+      this.#hits++;
+      return Promise.resolve(queued.value);
+    }
+    this.#misses++;
     const load = this.#loads.get(key) ?? this.#start(key, stale?.value, true);
     let fallback: Fallback<V> | undefined;
     if (stale !== undefined && this.#sie > 0) {
@@ -735,6 +939,99 @@ export class LoadingCache<K, V> {
   }
 
   /**
+   * Starts and registers one load per key of a `getMany` batch (so a `get` of any of them joins
+   * it), all fed by one batch: one L2 read, then `loadMany` (or `load` per key) for what is left.
+   */
+  #startBatch(keys: readonly K[]): void {
+    const tkeys = this.#tiers === undefined ? undefined : keys.map((key) => tierKey(key));
+    const started = this.#clock.now();
+    const settle: Array<(outcome: Promise<{ value: V; l2Ttl?: number }>) => void> = [];
+    const loads = keys.map((key, i) => {
+      const load = this.#loads.open(key, this.#timeout, this.#abandoned);
+      const outcome = new Promise<{ value: V; l2Ttl?: number }>((resolve) => {
+        settle[i] = resolve;
+      });
+      load.follow(
+        outcome.then(
+          ({ value, l2Ttl }) => this.#loaded(load, value, l2Ttl, tkeys?.[i], started),
+          (error: unknown) => this.#failed(load, error, started),
+        ),
+      );
+      return load;
+    });
+    const stales = keys.map((key) => this.#cache.peek(key));
+    void this.#runBatch(keys, loads, tkeys, stales, settle);
+  }
+
+  /** Feeds a batch's loads: L2 hits first, then the batch loader; each key settles on its own. */
+  async #runBatch(
+    keys: readonly K[],
+    loads: readonly Load<K, V>[],
+    tkeys: readonly string[] | undefined,
+    stales: ReadonlyArray<Entry<V> | undefined>,
+    settle: ReadonlyArray<(outcome: Promise<{ value: V; l2Ttl?: number }>) => void>,
+  ): Promise<void> {
+    let pending = keys.map((_, i) => i);
+    const fail = (i: number, error: unknown) => settle[i]!(Promise.reject(error));
+    try {
+      if (tkeys !== undefined && this.#tiers!.hasL2) {
+        const hits = await this.#tiers!.readMany(tkeys);
+        pending = pending.filter((i) => {
+          const hit = hits[i];
+          if (hit === undefined) return true;
+          settle[i]!(Promise.resolve({ value: hit.value, l2Ttl: hit.ttl }));
+          return false;
+        });
+      }
+      // keys abandoned, invalidated or cleared meanwhile are not loaded
+      pending = pending.filter((i) => {
+        const signal = loads[i]!.controller.signal;
+        if (signal.aborted) fail(i, signal.reason);
+        return !signal.aborted;
+      });
+      if (pending.length === 0) return;
+      const loadMany = this.#loadMany;
+      if (loadMany !== undefined) {
+        const signal = allAborted(pending.map((i) => loads[i]!.controller.signal));
+        const result = await loadMany(
+          pending.map((i) => keys[i]!),
+          { signal },
+        );
+        const outcomes = outcomesOf<K, V>(
+          pending.map((i) => keys[i]!),
+          result,
+        );
+        pending.forEach((i, k) => {
+          const outcome = outcomes[k]!;
+          if (outcome.ok) settle[i]!(Promise.resolve({ value: outcome.value }));
+          else fail(i, outcome.error);
+        });
+        return;
+      }
+      await eachLimited(pending, LOAD_CONCURRENCY, async (i) => {
+        const key = keys[i]!;
+        const { signal } = loads[i]!.controller;
+        if (signal.aborted) return fail(i, signal.reason);
+        const loader = this.#bind === undefined ? this.#loader : this.#bind(key);
+        const stale = stales[i];
+        const value = new Promise<V>((resolve) =>
+          resolve(
+            loader(key, {
+              signal,
+              stale: stale === undefined || stale.failed ? undefined : (stale.value as V),
+            }),
+          ),
+        );
+        settle[i]!(value.then((v) => ({ value: v })));
+        await value.then(undefined, () => undefined);
+      });
+    } catch (error) {
+      // the batch loader threw or rejected: every key still waiting fails with its error
+      for (const i of pending) fail(i, error);
+    }
+  }
+
+  /**
    * A load produced `value`: store it if the load is still current (and write it to the shared
    * tier unless it came from there). The waiters get `value`; if `ttl`, `shouldCache` or `sizeOf`
    * throws, they get that error instead and nothing is stored.
@@ -754,6 +1051,12 @@ export class LoadingCache<K, V> {
       return value; // invalidated, set or cleared meanwhile: the callers get it, the cache does not
     }
     this.#loads.finish(load);
+    const queued = this.#writes?.queued(key);
+    if (queued !== undefined) {
+      // a refresh that read the store before a queued write reached it: the write is newer
+      if (l2Ttl === undefined) this.#loadCount++;
+      return queued.value;
+    }
     let written: number | undefined;
     try {
       if (l2Ttl !== undefined) {
@@ -781,12 +1084,87 @@ export class LoadingCache<K, V> {
     if (this.#loads.isCurrent(load)) {
       this.#loads.finish(load);
       const now = this.#clock.now();
-      if (!this.#fresh.keepsOnFailure(this.#cache.peek(load.key), now)) {
+      // a queued write stays what reads see: no remembered failure may hide it
+      if (
+        !this.#fresh.keepsOnFailure(this.#cache.peek(load.key), now) &&
+        this.#writes?.queued(load.key) === undefined
+      ) {
         const failed = this.#fresh.failure(error, now);
         if (failed !== undefined) this.#cache.set(load.key, failed, { ttl: this.#fresh.errorTtl });
       }
     }
     throw error;
+  }
+
+  /**
+   * Caches a written value as freshly loaded (for `ttl` ms from now); loads in flight for `key`
+   * no longer store theirs. Write-through (`stored`): the store has it, so it also goes to `l2`
+   * and the bus; if L1 refuses it (a `sizeOf` that throws), the superseded copy is dropped
+   * everywhere instead and the error rethrown. Write-behind: a refusal throws, nothing changed.
+   * `onEvict` errors are reported (the write itself happened).
+   */
+  #cacheWritten(key: K, value: V, ttl: number, tkey: string | undefined, stored: boolean): void {
+    const entry = this.#fresh.store(value, key, this.#clock.now(), undefined, ttl);
+    const mark = this.#enter();
+    try {
+      this.#cache.set(key, entry.entry, { ttl: entry.keep });
+    } catch (error) {
+      if (stored) {
+        this.#cache.delete(key);
+        this.#loads.release(key);
+        if (tkey !== undefined) this.#tiers!.remove(tkey);
+      }
+      throw error;
+    } finally {
+      this.#depth--;
+      for (const caught of this.#caught.splice(mark)) {
+        this.#report(caught, { tier: 'l1', operation: 'onEvict' });
+      }
+    }
+    this.#loads.release(key);
+    if (stored && tkey !== undefined) this.#tiers!.write(tkey, value, entry.ttl, true);
+  }
+
+  /** Write-behind values reached the store: now `l2` gets them and the other caches hear of it. */
+  #writtenBehind(entries: ReadonlyArray<readonly [K, V]>): void {
+    const tiers = this.#tiers;
+    if (tiers === undefined) return;
+    for (const [key, value] of entries) {
+      // a newer write is queued (it will do this), or set() replaced the value meanwhile
+      if (this.#writes!.queued(key) !== undefined) continue;
+      const entry = this.#cache.peek(key);
+      if (entry !== undefined && entry.value !== value) continue;
+      try {
+        const ttl = this.#fresh.store(value, key, this.#clock.now(), undefined).ttl;
+        tiers.write(tierKey(key), value, ttl, true);
+      } catch (error) {
+        this.#report(error, { tier: 'l2', operation: 'set' });
+      }
+    }
+  }
+
+  /**
+   * Write-behind entries given up after every retry: the cache drops its copies (unless a newer
+   * write or a `set` replaced them), so reads go back to the store, then `onError` gets them.
+   */
+  #gaveUp(error: unknown, context: WriteErrorContext<K, V>): void {
+    const mark = this.#enter();
+    try {
+      for (const [key, value] of context.entries) {
+        if (this.#writes!.queued(key) !== undefined) continue;
+        const entry = this.#cache.peek(key);
+        if (entry !== undefined && entry.value === value) {
+          this.#cache.delete(key);
+          this.#loads.release(key);
+        }
+      }
+    } finally {
+      this.#depth--;
+      for (const caught of this.#caught.splice(mark)) {
+        this.#report(caught, { tier: 'l1', operation: 'onEvict' });
+      }
+    }
+    this.#report(error, context);
   }
 
   /** Stores a loaded value in L1 (callback errors are reported); returns its fresh ttl. */

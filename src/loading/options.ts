@@ -15,7 +15,9 @@ import {
 } from '../errors.js';
 import type { CountBound, EvictionReason, SizeBound } from '../options.js';
 import type { ErrorContext, InvalidationBus, L2Store } from '../tiers.js';
+import type { BulkOptions } from './bulk.js';
 import type { FreshnessOptions } from './freshness.js';
+import { type ResolvedWrites, resolveWrites, WRITE_OPTIONS, type WriteOptions } from './writes.js';
 
 /**
  * Internal: lets `memoize` bind the loader to the call that started a load, since with an `l2`
@@ -57,7 +59,10 @@ export interface LoadContext<V> {
  * const options: LoadingCacheOptions<string, User> = { load: fetchUser, maxEntries: 1_000, ttl: 60_000 };
  * ```
  */
-export type LoadingCacheOptions<K, V> = LoadingOptions<K, V> & (CountBound | SizeBound<K, V>);
+export type LoadingCacheOptions<K, V> = LoadingOptions<K, V> &
+  WriteOptions<K, V> &
+  BulkOptions<K, V> &
+  (CountBound | SizeBound<K, V>);
 
 /**
  * The options specific to `LoadingCache` (plus a bound, `clock`, `onEvict`, `autoPurge`).
@@ -122,6 +127,9 @@ export interface LoadingOptions<K, V> {
    * completing, a bus message, a timer: context `{ tier: 'l1', operation: 'onEvict' }`), where
    * no caller could receive it. Never reaches callers of `get`; tier failures are counted in
    * `stats`. Without `onError`, such errors are dropped. An `onError` that throws is ignored.
+   * With `writeBehind`, also called with the entries given up after every retry (context
+   * `{ tier: 'store', operation: 'write' | 'writeMany', entries, attempts }`: a
+   * {@link WriteErrorContext}).
    */
   onError?: (error: unknown, context: ErrorContext) => void;
 }
@@ -169,6 +177,14 @@ export interface LoadingCacheStats {
   readonly busErrors: number;
   /** Messages from other caches on the bus acted on (keys dropped, or L1 flushed). */
   readonly busMessages: number;
+  /** Values the store accepted (`write`, write-through or write-behind; coalesced writes count once). */
+  readonly writes: number;
+  /** Store calls that failed (write-through failures, and every failed write-behind attempt). */
+  readonly writeErrors: number;
+  /** Write-behind: writes not yet stored (queued, in a store call, or waiting for a retry). */
+  readonly queued: number;
+  /** Write-behind: store calls made (`writeMany` batches, or `write`s without it), retries included. */
+  readonly batches: number;
 }
 
 /** Internal: the option names `new LoadingCache` takes (memoize and @cached derive theirs). */
@@ -194,6 +210,12 @@ export const LOADING_OPTIONS: ReadonlySet<string> = new Set([
   'l2',
   'bus',
   'onError',
+]);
+
+const WITH_WRITES: ReadonlySet<string> = new Set([
+  ...LOADING_OPTIONS,
+  ...WRITE_OPTIONS,
+  'loadMany',
 ]);
 
 /** Checks that `value` is an object whose `methods` are functions. */
@@ -268,6 +290,10 @@ export interface ResolvedLoadingOptions<K, V> {
   readonly l2: L2Store<V> | undefined;
   readonly bus: InvalidationBus | undefined;
   readonly clock: Clock | undefined;
+  /** The batch loader, for `getMany` (LoadingCache only). */
+  readonly loadMany: BulkOptions<K, V>['loadMany'];
+  /** The write options (`undefined`: the cache does not write). */
+  readonly writes: ResolvedWrites<K, V> | undefined;
   /** The L1's eviction policy. */
   readonly policy: 'lru' | 'tinylfu';
   /** `TinyLfuCache`'s seed (policy 'tinylfu' only); `undefined`: random. */
@@ -291,7 +317,12 @@ export function resolveLoadingOptions<K, V>(options: unknown): ResolvedLoadingOp
         'the load, and a read cannot make data younger (refreshAhead keeps hot keys fresh)',
     );
   }
-  const o = checkOptionsObject(`${api} options`, options, LOADING_OPTIONS);
+  // the write options are LoadingCache's alone: memoize and @cached have no writes
+  const o = checkOptionsObject(
+    `${api} options`,
+    options,
+    api === 'LoadingCache' ? WITH_WRITES : LOADING_OPTIONS,
+  );
   if (o === undefined) typeError(`${api} options`, 'an object', options);
   if (typeof o.load !== 'function') typeError(option('load'), 'a function', o.load);
   const ttl = o.ttl;
@@ -307,7 +338,7 @@ export function resolveLoadingOptions<K, V>(options: unknown): ResolvedLoadingOp
       o.refreshAhead === undefined ? 1 : checkFraction('refreshAhead', o.refreshAhead, false),
     jitter: o.jitter === undefined ? 0 : checkFraction('jitter', o.jitter, true),
   };
-  for (const name of ['shouldCache', 'onError'] as const) {
+  for (const name of ['shouldCache', 'onError', 'loadMany'] as const) {
     if (o[name] !== undefined && typeof o[name] !== 'function') {
       typeError(option(name), 'a function', o[name]);
     }
@@ -328,6 +359,8 @@ export function resolveLoadingOptions<K, V>(options: unknown): ResolvedLoadingOp
     l2: o.l2 as L2Store<V> | undefined,
     bus: o.bus as InvalidationBus | undefined,
     clock: o.clock as Clock | undefined,
+    loadMany: o.loadMany as BulkOptions<K, V>['loadMany'],
+    writes: api === 'LoadingCache' ? resolveWrites<K, V>(o) : undefined,
     policy,
     seed,
     lru: {
