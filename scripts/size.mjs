@@ -32,7 +32,11 @@ const BUDGET_LRU_CACHE = 4_900;
 // + LoadingCache's LruCache-like surface (has, expiresIn, iteration, dump/load, resize), set's ttl,
 // arguments refused, memoize's single-use check (issue 12): 12,306 B
 // + TinyLfuCache, its sketch and hill climber (issue 13): 15,981 B
-const BUDGET_MAIN_ENTRY = 16_100;
+// + `policy`/`seed` on LoadingCache, memoize and @cached (issue 13): 16,596 B (16,229 B before
+// it, already over 16,100 from other work). TinyLfuCache was in this bundle already; the growth
+// is the option checks and their messages. (An app importing only LoadingCache or memoize now
+// ships TinyLfuCache too, +3.9 KB: the policy is a string, so LoadingCache must reference it.)
+const BUDGET_MAIN_ENTRY = 16_700;
 // TinyLfuCache alone (issue 13): its own budget, apart from LruCache's
 const BUDGET_TINY_LFU_CACHE = 7_100; // 6,880 B
 const BUDGET_TESTING_ENTRY = null;

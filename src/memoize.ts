@@ -126,8 +126,17 @@ function refuseSingleUse<V>(api: string, value: V): V {
   );
 }
 
-/** The option names of `memoize`: every `LoadingCache` option but `load`, plus `key`. */
-const MEMOIZE_OPTIONS = [...LOADING_OPTIONS].filter((name) => name !== 'load').concat('key');
+/**
+ * The option names of `memoize`: every `LoadingCache` option but `load`, plus `key` and an API's
+ * `extra`. Built when called: a top-level copy would stay in bundles that never memoize.
+ */
+function memoizeOptionNames(extra: readonly string[]): Set<string> {
+  const names = new Set(LOADING_OPTIONS);
+  names.delete('load');
+  names.add('key');
+  for (const name of extra) names.add(name);
+  return names;
+}
 
 /**
  * Internal: `memoize` for an API that builds on it (`@cached()`), whose name and extra options
@@ -150,7 +159,7 @@ export function memoizeAs<F extends AnyFunction>(
     );
   }
   if (options !== undefined && !('updateAgeOnGet' in options)) {
-    checkOptionsObject(`${api} options`, options, new Set([...MEMOIZE_OPTIONS, ...extra]));
+    checkOptionsObject(`${api} options`, options, memoizeOptionNames(extra));
   }
   const { key: keyOption, ...rest } = (options ?? {}) as MemoizeOptions<F>;
   if (keyOption !== undefined && typeof keyOption !== 'function') {
