@@ -9,13 +9,15 @@ import {
   type TestProjectInlineConfiguration,
 } from 'vitest/config';
 import { chromiumArgs, chromiumPath } from './scripts/chromium.mjs';
+import { havePostgres, missingPostgres } from './scripts/postgres-server.mjs';
 import { haveRedis } from './scripts/redis-server.mjs';
 
-// Three projects, one run: `node` (every test but Redis's, as always), `browser` (the
-// platform-neutral tests in real headless Chromium: Debian's /usr/bin/chromium, or CHROMIUM_PATH)
-// and `redis` (lrukit/redis against real redis-server processes that each test file starts on
-// free loopback ports). Without Chromium or redis-server that project is skipped with a loud
-// notice; in CI (CI=true) it stays in, so the run fails.
+// Four projects, one run: `node` (every test but Redis's and PostgreSQL's, as always), `browser`
+// (the platform-neutral tests in real headless Chromium: Debian's /usr/bin/chromium, or
+// CHROMIUM_PATH), `redis` (lrukit/redis against real redis-server processes that each test file
+// starts on free loopback ports) and `postgres` (the examples against a real PostgreSQL server).
+// Without Chromium, redis-server or PostgreSQL that project is skipped with a loud notice; in CI
+// (CI=true) it stays in, so the run fails.
 const chromium = chromiumPath;
 const haveChromium = existsSync(chromium);
 const inCi = process.env.CI === 'true' || process.env.CI === '1';
@@ -67,6 +69,24 @@ const redisProject: TestProjectInlineConfiguration = {
     pool: 'forks',
     setupFiles: ['test/setup.ts'],
     fileParallelism: false,
+  },
+};
+
+// The seed-system examples (examples/pastebin, mint, scale-out) and the write strategies
+// against a real PostgreSQL server that each file starts (scripts/postgres-server.mjs), and a
+// real redis-server for scale-out. One file at a time, like redis: each starts its own servers
+// and child processes.
+const postgresProject: TestProjectInlineConfiguration = {
+  extends: true,
+  test: {
+    name: 'postgres',
+    include: ['test/postgres/**/*.test.ts'],
+    environment: 'node',
+    pool: 'forks',
+    setupFiles: ['test/setup.ts'],
+    fileParallelism: false,
+    testTimeout: 20_000,
+    hookTimeout: 30_000,
   },
 };
 
@@ -141,6 +161,14 @@ if (!haveRedis) {
     'Install it: apt-get install redis-server (7.x).',
   );
 }
+if (!havePostgres) {
+  missing(
+    'postgres',
+    missingPostgres ?? 'no PostgreSQL server',
+    'The examples are not tested against PostgreSQL.',
+    'Install it: apt-get install postgresql (its binaries stay in /usr/lib/postgresql/*/bin).',
+  );
+}
 
 export default defineConfig({
   // inherited by every project (each has `extends: true`)
@@ -159,7 +187,7 @@ export default defineConfig({
         test: {
           name: 'node',
           include: ['test/**/*.test.ts'],
-          exclude: [...configDefaults.exclude, 'test/redis/**'],
+          exclude: [...configDefaults.exclude, 'test/redis/**', 'test/postgres/**'],
           setupFiles: ['test/setup.ts'],
           typecheck: { enabled: true, include: ['test/types/**/*.test-d.ts'] },
           // leak tests need a real gc(); vitest forwards this to the worker processes
@@ -169,6 +197,7 @@ export default defineConfig({
       },
       ...(haveChromium || inCi ? [browserProject] : []),
       ...(haveRedis || inCi ? [redisProject] : []),
+      ...(havePostgres || inCi ? [postgresProject] : []),
     ],
   },
 });
