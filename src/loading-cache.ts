@@ -335,14 +335,14 @@ export class LoadingCache<K, V> {
       unique.forEach((key, i) => {
         const entry = this.#cache.peek(key);
         const usable = entry !== undefined && (entry.failed || now < entry.freshUntil + this.#swr);
-        if (usable || this.#loads.get(key) !== undefined) {
-          waits[i] = this.get(key, signal && { signal }); // a hit, or a load to join
+        // a hit, a load to join, or a write still queued for the store: each as `get` does it
+        if (usable || this.#loads.get(key) !== undefined || this.#writes?.queued(key)) {
+          waits[i] = this.get(key, signal && { signal });
         } else {
           batch.push(i);
         }
       });
       if (batch.length > 0) {
-        this.#misses += batch.length;
         this.#startBatch(batch.map((i) => unique[i]!));
         for (const i of batch)
           waits[i] = this.#miss(unique[i]!, this.#cache.peek(unique[i]!), signal);
