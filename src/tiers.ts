@@ -129,10 +129,18 @@ export interface ErrorContext {
   /** `'l2'` (the shared store), `'bus'` (the invalidation bus) or `'l1'` (this process's cache). */
   readonly tier: 'l1' | 'l2' | 'bus';
   /**
-   * The failed call: `get`, `set`, `delete`, `clear` on the store; `publish`, `subscribe` on the
-   * bus; `onEvict` for a callback that threw in the background.
+   * The failed call: `get`, `getMany`, `set`, `delete`, `clear` on the store; `publish`,
+   * `subscribe` on the bus; `onEvict` for a callback that threw in the background.
    */
-  readonly operation: 'get' | 'set' | 'delete' | 'clear' | 'publish' | 'subscribe' | 'onEvict';
+  readonly operation:
+    | 'get'
+    | 'getMany'
+    | 'set'
+    | 'delete'
+    | 'clear'
+    | 'publish'
+    | 'subscribe'
+    | 'onEvict';
   /** The key (as sent to the tier), when the call had one. */
   readonly key?: string;
 }

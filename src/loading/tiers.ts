@@ -151,6 +151,35 @@ export class Tiers<V> {
   }
 
   /**
+   * The shared tier's entries under `tkeys`, in order: one `getMany` when the store has it, else
+   * a `get` per key, concurrently. A failure is reported once and reads as misses.
+   */
+  readMany(tkeys: readonly string[]): Promise<Array<L2Entry<V> | undefined>> {
+    const l2 = this.#l2!;
+    if (l2.getMany === undefined) return Promise.all(tkeys.map((tkey) => this.read(tkey)));
+    return attempt(() => l2.getMany!(tkeys))
+      .then((entries) => {
+        if (!Array.isArray(entries) || entries.length !== tkeys.length) {
+          throw new TypeError(
+            `lrukit: l2.getMany() must return one entry or undefined per key (${tkeys.length}), got ${describeValue(entries)}`,
+          );
+        }
+        return entries.map((hit) => {
+          if (hit !== undefined && hit !== null && hit.ttl > 0) {
+            this.l2Hits++;
+            return hit;
+          }
+          this.l2Misses++;
+          return undefined;
+        });
+      })
+      .catch((error: unknown) => {
+        this.#fail(error, 'l2', 'getMany', undefined);
+        return tkeys.map(() => undefined);
+      });
+  }
+
+  /**
    * Writes `value` to the shared tier for `ttl` ms, then (`announce`) tells the other caches to
    * drop their copy. A write that fails deletes the superseded value first, so that no process
    * reads back what was replaced.
