@@ -1,6 +1,6 @@
 /**
- * lrukit's built output for the benchmark: builds when dist/index.js is missing or older than src/,
- * then snapshots it so one run measures one build.
+ * lrukit's built output for the benchmark: builds when dist/index.js is missing or older than src/
+ * (or builds a commit in a scratch copy, `buildCommit`), then snapshots it so one run measures one build.
  */
 
 import { execFileSync } from 'node:child_process';
@@ -11,6 +11,7 @@ import {
   readdirSync,
   readFileSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -68,4 +69,30 @@ export function snapshotDist(root) {
       .mtime.toISOString()
       .replace(/\.\d+Z$/, 'Z'),
   };
+}
+
+/**
+ * Builds commit `rev` of the repository at `root` in a scratch copy (`git archive`, the working
+ * tree's node_modules linked in, tsup), so a run measures committed code however the working tree
+ * changes meanwhile, and never rebuilds the working tree's dist/. Returns `{ root, commit }`:
+ * the scratch root (with its dist/) and the full commit id; remove `root` when done.
+ */
+export function buildCommit(root, rev) {
+  const git = (...args) => execFileSync('git', args, { cwd: root, encoding: 'utf8' }).trim();
+  const commit = git('rev-parse', '--verify', `${rev}^{commit}`);
+  const dir = mkdtempSync(join(tmpdir(), 'lrukit-bench-build-'));
+  const archive = execFileSync('git', ['archive', '--format=tar', commit], {
+    cwd: root,
+    maxBuffer: 512 * 1024 * 1024,
+  });
+  execFileSync('tar', ['-x', '-C', dir], { input: archive });
+  symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  process.stderr.write(`bench: building ${commit.slice(0, 7)} in ${dir}\n`);
+  execFileSync(join(root, 'node_modules', '.bin', 'tsup'), [], {
+    cwd: dir,
+    stdio: ['ignore', process.stderr, process.stderr],
+  });
+  if (!existsSync(join(dir, 'dist', 'index.js')))
+    throw new Error(`bench: building ${commit} did not produce dist/index.js`);
+  return { root: dir, commit };
 }

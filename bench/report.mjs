@@ -37,25 +37,27 @@ export function machineInfo() {
 
 /**
  * Version of each benchmarked package, read from its package.json; lrukit's with its git commit
- * and the build measured (`snapshot` from build.mjs).
+ * and the build measured (`snapshot` from build.mjs; `builtCommit` when `--commit` built one).
  */
-export function versions(root, snapshot) {
+export function versions(root, snapshot, { builtCommit } = {}) {
   const out = {};
   const own = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   let commit = '';
-  try {
-    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
-      cwd: root,
-      encoding: 'utf8',
-    }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], {
-      cwd: root,
-      encoding: 'utf8',
-    }).trim();
-    if (dirty) commit += ' + uncommitted src changes';
-  } catch {
-    // not a git checkout: the version alone
-  }
+  if (builtCommit) commit = `${builtCommit.slice(0, 7)}, built from the commit alone`;
+  else
+    try {
+      commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+        cwd: root,
+        encoding: 'utf8',
+      }).trim();
+      const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], {
+        cwd: root,
+        encoding: 'utf8',
+      }).trim();
+      if (dirty) commit += ' + uncommitted src changes';
+    } catch {
+      // not a git checkout: the version alone
+    }
   out.lrukit = commit ? `${own.version} (${commit})` : own.version;
   if (snapshot)
     out.lrukit += `; dist/index.js built ${snapshot.builtAt}, sha256 ${snapshot.sha256}`;

@@ -17,6 +17,8 @@
  *                                                     memoize-coalesce, redis, memory, construct, size, hit-ratio)
  *   node bench/run.mjs --libs=lrukit,lru-cache        some libraries
  *   node bench/run.mjs --rounds=3 --reps=7 --no-write   more samples: rounds of fresh processes × repetitions in each
+ *   node bench/run.mjs --commit[=REV]                    measure commit REV (default HEAD), built in a scratch copy:
+ *                                                        neither uncommitted src/ changes nor dist/ are used or touched
  *
  * A filtered run, a smoke run, or a run with errors prints its tables but writes no docs.
  */
@@ -26,7 +28,7 @@ import os from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ADAPTERS, adapter, LRU_CACHE, LRUKIT, runsWorkload, TINY_LFU } from './adapters.mjs';
-import { ensureBuilt, snapshotDist } from './build.mjs';
+import { buildCommit, ensureBuilt, snapshotDist } from './build.mjs';
 import { runChild } from './child.mjs';
 import { MEMO_TESTS, MEMO_VARIANTS } from './memoize.mjs';
 import {
@@ -72,11 +74,13 @@ function parseArgs(argv) {
     reps: undefined,
     rounds: undefined,
     write: true,
+    commit: undefined,
   };
   for (const arg of argv) {
     const [flag, value = ''] = arg.split(/=(.*)/s);
     if (flag === '--smoke') opts.smoke = true;
     else if (flag === '--no-write') opts.write = false;
+    else if (flag === '--commit') opts.commit = value || 'HEAD';
     else if (flag === '--only') opts.only = value.split(',').filter(Boolean);
     else if (flag === '--libs') opts.libs = value.split(',').filter(Boolean);
     else if (flag === '--reps') opts.reps = Number(value);
@@ -102,7 +106,7 @@ function parseArgs(argv) {
 
 function readUsage() {
   return (
-    'usage: node bench/run.mjs [--smoke] [--only=workload|section,...] [--libs=lib,...] [--rounds=N] [--reps=N] [--no-write]\n' +
+    'usage: node bench/run.mjs [--smoke] [--only=workload|section,...] [--libs=lib,...] [--rounds=N] [--reps=N] [--commit[=REV]] [--no-write]\n' +
     `workloads: ${WORKLOADS.map((w) => w.id).join(', ')}\nsections: ${SECTIONS.join(', ')}\n` +
     `libraries: ${ADAPTERS.map((a) => a.id).join(', ')}`
   );
@@ -154,13 +158,27 @@ async function attempt(what, fn) {
   }
 }
 
-const built = ensureBuilt(ROOT);
-if (built) log(`bench: built lrukit (${built})`);
-const snapshot = snapshotDist(ROOT);
+// --commit: build that commit in a scratch copy and measure it (the working tree and its dist/ are
+// left alone); otherwise the working tree's dist/, rebuilt first when src/ is newer
+let scratch;
+if (opts.commit) {
+  try {
+    scratch = buildCommit(ROOT, opts.commit);
+  } catch (error) {
+    process.stderr.write(`bench: --commit=${opts.commit}: ${error.message}\n`);
+    process.exit(2);
+  }
+  process.on('exit', () => rmSync(scratch.root, { recursive: true, force: true }));
+} else {
+  const built = ensureBuilt(ROOT);
+  if (built) log(`bench: built lrukit (${built})`);
+}
+const BUILD_ROOT = scratch?.root ?? ROOT;
+const snapshot = snapshotDist(BUILD_ROOT);
 process.env.LRUKIT_BENCH_ENTRY = snapshot.file;
 process.on('exit', () => rmSync(snapshot.dir, { recursive: true, force: true }));
 // versions now, not at the end: src/ may change during a long run, the snapshot does not
-const measuredVersions = versions(ROOT, snapshot);
+const measuredVersions = versions(ROOT, snapshot, { builtCommit: scratch?.commit });
 
 const results = {
   speed: {},
@@ -287,7 +305,9 @@ if (redisWanted && !haveRedis) {
     log(`bench: WARNING (install redis-server to measure it; with CI set this fails)\n${bar}`);
   }
 } else if (redisWanted) {
-  const entry = await attempt('redis: dist/redis.js', () => snapshotRedisEntry(ROOT, snapshot.dir));
+  const entry = await attempt('redis: dist/redis.js', () =>
+    snapshotRedisEntry(BUILD_ROOT, snapshot.dir),
+  );
   if (entry) process.env.LRUKIT_BENCH_REDIS_ENTRY = entry;
   const redis = { latency: { samples: {} }, throughput: {} };
   const timeoutMs = REDIS_CHILD_LIMIT_MS + 30_000;
