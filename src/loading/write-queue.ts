@@ -233,9 +233,10 @@ export class WriteQueue<K, V> implements Writes<K, V> {
     for (const item of this.#pending.values()) {
       if (this.#busy.has(item.key)) continue; // behind its key's store call
       if (items === undefined) {
-        // the oldest sendable item decides: it is due, or a flush waits (else wait for a full batch)
+        // the oldest sendable item is due, or a flush waits, or maxBatch items are ready
+        // (without writeMany too: one ready write alone does not skip the delay)
         const sendable = this.#pending.size - this.#blocked;
-        if (!urgent && item.due > now && sendable < this.#batchSize) return undefined;
+        if (!urgent && item.due > now && sendable < this.#o.maxBatch) return undefined;
         items = [];
       }
       items.push(item);

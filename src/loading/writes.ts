@@ -45,7 +45,11 @@ export interface WriteBehindOptions {
    * and at once on `flush()`/`close()`). `0`: sent at once. Default `100`.
    */
   delay?: number;
-  /** Most entries per `writeMany` call (without `writeMany`, each key is one `write`). Default `100`. */
+  /**
+   * Most entries per `writeMany` call; as many ready writes are sent without waiting for `delay`.
+   * (Without `writeMany` each key is one `write` call, and `maxBatch` ready writes start sending
+   * early.) Default `100`.
+   */
   maxBatch?: number;
   /**
    * Most writes not yet stored (queued, in flight, or waiting to be retried; writes to a key that
