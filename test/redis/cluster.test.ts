@@ -3,8 +3,9 @@
 
 import fc from 'fast-check';
 import type { Cluster } from 'ioredis';
+import { LoadingCache } from 'lrukit';
 import { type BusListener, type InvalidationMessage, redisBus, redisStore } from 'lrukit/redis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type RedisCluster, startCluster } from '../../scripts/redis-server.mjs';
 import { keySlot } from '../../src/redis/slot.js';
 import {
@@ -213,5 +214,28 @@ describe('redisBus on a Cluster', () => {
       expect(reconnects).toBe(1);
     },
     4 * SLOW,
+  );
+});
+
+describe('LoadingCache.getMany on a Cluster', () => {
+  it(
+    '100 keys warm in the Cluster: one pipeline per master, no load',
+    async () => {
+      const ids = Array.from({ length: 100 }, (_, i) => `u${i}`);
+      const seed = redisStore<string>({ client, prefix: 'lgm:' });
+      await Promise.all(ids.map((id) => seed.set(id, `user ${id}`, 60_000)));
+      const { client: counted, trips } = countingRoundTrips(client);
+      const loadMany = vi.fn(async (keys: string[]) => keys.map(() => 'loaded'));
+      const cache = new LoadingCache<string, string>({
+        load: async () => 'loaded',
+        loadMany,
+        maxEntries: 1_000,
+        l2: redisStore({ client: counted, prefix: 'lgm:' }),
+      });
+      expect(await cache.getMany(ids)).toEqual(ids.map((id) => `user ${id}`));
+      expect(trips()).toBe(3);
+      expect(loadMany).not.toHaveBeenCalled();
+    },
+    SLOW,
   );
 });

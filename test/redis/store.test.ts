@@ -1,6 +1,7 @@
 // redisStore against a real redis-server: values and remaining ttl, prefixes, clear() by SCAN.
 // The server runs with KEYS renamed away, so a clear() that used KEYS would fail here.
 import type { Redis } from 'ioredis';
+import { LoadingCache } from 'lrukit';
 import { jsonSerializer, redisStore, SerializationError, type Serializer } from 'lrukit/redis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type RedisServer, startRedis } from '../../scripts/redis-server.mjs';
@@ -347,5 +348,37 @@ describe('getMany (bulk reads)', () => {
     await admin.set(`${prefix}bad`, '{not json');
     await expect(l2.getMany(['ok', 'bad'])).rejects.toThrow(SerializationError);
     await expect(l2.getMany(['ok', 'bad'])).rejects.toThrow(`${prefix}bad`);
+  });
+});
+
+describe('LoadingCache.getMany over redisStore', () => {
+  it('100 keys warm in Redis: one round trip and no load; cold: one loadMany, then 100 writes', async () => {
+    const prefix = `lgm${++n}:`;
+    const { client: counted, trips } = countingRoundTrips(client);
+    const loadMany = vi.fn(async (ids: string[]) => ids.map((id) => ({ id })));
+    const load = vi.fn(async (id: string) => ({ id }));
+    const build = () =>
+      new LoadingCache<string, { id: string }>({
+        load,
+        loadMany,
+        maxEntries: 1_000,
+        ttl: 60_000,
+        l2: redisStore({ client: counted, prefix }),
+      });
+    const ids = Array.from({ length: 100 }, (_, i) => String(i));
+
+    const cold = build();
+    expect(await cold.getMany(ids)).toEqual(ids.map((id) => ({ id })));
+    await cold.flush();
+    expect(loadMany).toHaveBeenCalledTimes(1);
+    expect(trips()).toBe(1 + 100); // one MGET pipeline, then one SET per loaded key
+
+    const warm = build(); // another process's L1: empty, Redis warm
+    const before = trips();
+    expect(await warm.getMany(ids)).toEqual(ids.map((id) => ({ id })));
+    expect(trips() - before).toBe(1);
+    expect(loadMany).toHaveBeenCalledTimes(1);
+    expect(load).not.toHaveBeenCalled();
+    expect(warm.stats.l2Hits).toBe(100);
   });
 });
