@@ -329,15 +329,38 @@ export class LoadingCache<K, V> {
       // a key the tiers cannot take refuses the whole call before anything starts
       if (this.#tiers !== undefined) for (const key of unique) tierKey(key);
       if (signal?.aborted) return Promise.reject(signal.reason);
-      const waits = new Array<Promise<V>>(unique.length);
+      // each key's outcome: at once for a fresh hit; else a promise (a stale hit, a remembered
+      // failure, a load to join, a queued write: as `get` does it; or this call's batch)
+      const settled = new Array<PromiseSettledResult<V>>(unique.length);
+      const waits: Array<Promise<void>> = [];
+      const wait = (i: number, promise: Promise<V>): void => {
+        waits.push(
+          promise.then(
+            (value) => {
+              settled[i] = { status: 'fulfilled', value };
+            },
+            (reason: unknown) => {
+              settled[i] = { status: 'rejected', reason };
+            },
+          ),
+        );
+      };
       const batch: number[] = [];
       const now = this.#clock.now();
       unique.forEach((key, i) => {
         const entry = this.#cache.peek(key);
-        const usable = entry !== undefined && (entry.failed || now < entry.freshUntil + this.#swr);
-        // a hit, a load to join, or a write still queued for the store: each as `get` does it
-        if (usable || this.#loads.get(key) !== undefined || this.#writes?.queued(key)) {
-          waits[i] = this.get(key, signal && { signal });
+        if (entry !== undefined && !entry.failed && now < entry.freshUntil && !this.#guarded) {
+          // a fresh hit, as `get` serves it (recency, counters, refresh-ahead), with no promise
+          this.#cache.get(key);
+          this.#hits++;
+          if (now >= entry.refreshAt) this.#background(key, entry.value, false);
+          settled[i] = { status: 'fulfilled', value: entry.value as V };
+        } else if (
+          (entry !== undefined && (entry.failed || now < entry.freshUntil + this.#swr)) ||
+          this.#loads.get(key) !== undefined ||
+          this.#writes?.queued(key) !== undefined
+        ) {
+          wait(i, this.get(key, signal && { signal }));
         } else {
           batch.push(i);
         }
@@ -345,9 +368,10 @@ export class LoadingCache<K, V> {
       if (batch.length > 0) {
         this.#startBatch(batch.map((i) => unique[i]!));
         for (const i of batch)
-          waits[i] = this.#miss(unique[i]!, this.#cache.peek(unique[i]!), signal);
+          wait(i, this.#miss(unique[i]!, this.#cache.peek(unique[i]!), signal));
       }
-      return Promise.allSettled(waits).then((settled) => {
+      if (waits.length === 0) return Promise.resolve(answer(unique, at, settled, partial));
+      return Promise.all(waits).then(() => {
         if (signal?.aborted) throw signal.reason;
         return answer(unique, at, settled, partial);
       });
