@@ -282,6 +282,28 @@ describe('getMany: per-key freshness rules', () => {
   });
 });
 
+describe('getMany: write-behind', () => {
+  it('a key evicted from memory while its write is queued is served from the queue, not loaded', async () => {
+    const clock = new ManualClock();
+    const loadMany = vi.fn(async (keys: string[]) => keys.map((k) => `stale-${k}`));
+    const write = vi.fn(async () => {});
+    const cache = new LoadingCache<string, string>({
+      load: async (k) => `stale-${k}`,
+      loadMany,
+      write,
+      writeBehind: { delay: 1_000 },
+      maxEntries: 1,
+      clock,
+    });
+    await cache.write('a', 'new-a');
+    await cache.write('b', 'new-b'); // evicts 'a' from memory; its write is still queued
+    expect(cache.size).toBe(1); // only 'b' is in memory
+    expect(await cache.getMany(['a', 'b', 'c'])).toEqual(['new-a', 'new-b', 'stale-c']);
+    expect(loadMany.mock.calls.map((c) => c[0])).toEqual([['c']]);
+    await cache.close();
+  });
+});
+
 describe('getMany: tiers', () => {
   it('one L2 getMany for the misses; L2 hits never reach loadMany; loaded values written to L2', async () => {
     const clock = new ManualClock();
