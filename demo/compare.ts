@@ -2,6 +2,10 @@
  * `npm run demo:load`: starts the service as a child process (so it has a CPU core of its
  * own, apart from the load generator), loads it, stops it — once with the cache and once with
  * `--no-cache` — and prints the two runs side by side against the design target.
+ *
+ * `npm run demo:load -- --compare-policies`: the same seeded stream of requests, in order on one
+ * connection, to a service with `--policy lru` and one with `--policy tinylfu` (same memory),
+ * and their hit ratios and backend calls side by side.
  */
 
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -121,29 +125,44 @@ export interface Comparison {
  * console.log(formatComparison(comparison));
  * ```
  */
+/** The hooks and signal a comparison passes on to each run. */
+type RunHooks = Pick<ComparisonOptions, 'onRunStart' | 'onProgress' | 'onRunEnd' | 'signal'>;
+
+/** One run: a fresh service with `serverArgs`, loaded as `load` says, its /stats, stopped. */
+async function runService(
+  label: string,
+  serverArgs: readonly string[],
+  load: Omit<Parameters<typeof runLoad>[0], 'url' | 'onProgress' | 'signal'>,
+  hooks: RunHooks,
+): Promise<RunReport> {
+  const demo = await spawnDemo(serverArgs);
+  try {
+    hooks.onRunStart?.(label);
+    const client = await runLoad({
+      ...load,
+      url: demo.url,
+      onProgress: hooks.onProgress && ((progress) => hooks.onProgress!(label, progress)),
+      ...(hooks.signal === undefined ? {} : { signal: hooks.signal }),
+    });
+    hooks.signal?.throwIfAborted();
+    const server = (await (await fetch(`${demo.url}/stats`)).json()) as DemoStats;
+    const report = { label, serverArgs, client, server, exitCode: await demo.stop() };
+    hooks.onRunEnd?.(label, report);
+    return report;
+  } finally {
+    await demo.stop();
+  }
+}
+
 export async function runComparison(options: ComparisonOptions): Promise<Comparison> {
   const pool = buildQueryPool(corpusVocabulary(), { size: options.poolSize ?? 3_000 });
-  const run = async (label: string, serverArgs: readonly string[]): Promise<RunReport> => {
-    const demo = await spawnDemo(serverArgs);
-    try {
-      options.onRunStart?.(label);
-      const client = await runLoad({
-        url: demo.url,
-        pool,
-        durationMs: options.durationMs,
-        connections: options.connections,
-        onProgress: options.onProgress && ((progress) => options.onProgress!(label, progress)),
-        ...(options.signal === undefined ? {} : { signal: options.signal }),
-      });
-      options.signal?.throwIfAborted();
-      const server = (await (await fetch(`${demo.url}/stats`)).json()) as DemoStats;
-      const report = { label, serverArgs, client, server, exitCode: await demo.stop() };
-      options.onRunEnd?.(label, report);
-      return report;
-    } finally {
-      await demo.stop();
-    }
-  };
+  const run = (label: string, serverArgs: readonly string[]): Promise<RunReport> =>
+    runService(
+      label,
+      serverArgs,
+      { pool, durationMs: options.durationMs, connections: options.connections },
+      options,
+    );
   options.signal?.throwIfAborted();
   const cached = await run('with lrukit', options.serverArgs ?? []);
   options.signal?.throwIfAborted();
@@ -231,13 +250,170 @@ export function formatComparison(c: Comparison): string {
  * ```
  */
 export function progressBar(label: string, p: LoadProgress, width = 24): string {
-  const done = Math.min(1, p.elapsedMs / p.durationMs);
+  const target = p.requestsTarget;
+  const done = Math.min(1, target === undefined ? p.elapsedMs / p.durationMs : p.requests / target);
   const filled = Math.round(done * width);
   const seconds = p.elapsedMs / 1000;
   const rate = seconds > 0 ? p.requests / seconds : 0;
   const hits = p.requests > 0 ? `  hits ${((p.hits / p.requests) * 100).toFixed(1)} %` : '';
+  const where =
+    target === undefined
+      ? `${seconds.toFixed(1)}/${p.durationMs / 1000} s`
+      : `${int(p.requests)}/${int(target)} requests`;
   return (
     `${label.padEnd(14)} [${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ` +
-    `${seconds.toFixed(1)}/${p.durationMs / 1000} s  ${int(rate)} req/s${hits}  ${p.errors} errors`
+    `${where}  ${int(rate)} req/s${hits}  ${p.errors} errors`
   );
+}
+
+/** Options of {@link runPolicyComparison}. */
+export interface PolicyComparisonOptions extends RunHooks {
+  /** Requests sent to each service, in order on one connection. */
+  requests: number;
+  /** The cache's `maxSize` (bytes of JSON), the same for both services. */
+  maxSize: number;
+  /** TinyLFU's seed (`--seed`), so that a comparison can be repeated exactly. */
+  seed: number;
+  /** Other cache options for both services (`--ttl`, `--stale`, `--max-entries`). */
+  serverArgs?: readonly string[];
+  /** Distinct queries; default 3,000. */
+  poolSize?: number;
+  /** Seed of the query stream; default 11. */
+  streamSeed?: number;
+}
+
+/** Both policies' runs on the same stream, and what the stream was. */
+export interface PolicyComparison {
+  readonly requests: number;
+  readonly poolSize: number;
+  readonly spellings: number;
+  readonly maxSize: number;
+  readonly seed: number;
+  readonly streamSeed: number;
+  readonly lru: RunReport;
+  readonly tinylfu: RunReport;
+}
+
+/**
+ * Sends the same seeded stream of `requests` requests, in order on one connection (so that the
+ * service sees exactly that sequence), to a service with `--policy lru` and then to one with
+ * `--policy tinylfu --seed seed`, both with `--max-size maxSize`, each in a fresh child process.
+ *
+ * @example
+ * ```ts
+ * const c = await runPolicyComparison({ requests: 20_000, maxSize: 1 << 20, seed: 1 });
+ * console.log(formatPolicyComparison(c));
+ * ```
+ */
+export async function runPolicyComparison(
+  options: PolicyComparisonOptions,
+): Promise<PolicyComparison> {
+  const pool = buildQueryPool(corpusVocabulary(), { size: options.poolSize ?? 3_000 });
+  const streamSeed = options.streamSeed ?? 11;
+  const common = [...(options.serverArgs ?? []), '--max-size', String(options.maxSize)];
+  const load = {
+    pool,
+    requests: options.requests,
+    durationMs: Infinity,
+    connections: 1,
+    seed: streamSeed,
+  };
+  options.signal?.throwIfAborted();
+  const lru = await runService('lru', [...common, '--policy', 'lru'], load, options);
+  options.signal?.throwIfAborted();
+  const tinylfu = await runService(
+    'tinylfu',
+    [...common, '--policy', 'tinylfu', '--seed', String(options.seed)],
+    load,
+    options,
+  );
+  return {
+    requests: options.requests,
+    poolSize: pool.length,
+    spellings: pool.reduce((sum, query) => sum + query.paths.length, 0),
+    maxSize: options.maxSize,
+    seed: options.seed,
+    streamSeed,
+    lru,
+    tinylfu,
+  };
+}
+
+/**
+ * Whether both services answered every request with 200, got all of them, exited cleanly, and
+ * saw the same stream (same digest) with the same memory.
+ */
+export function policyComparisonPassed(c: PolicyComparison): boolean {
+  return (
+    [c.lru, c.tinylfu].every(
+      (run) =>
+        run.client.errors === 0 &&
+        run.client.requests === c.requests &&
+        run.exitCode === 0 &&
+        run.server.maxSize === c.maxSize,
+    ) && c.lru.client.streamDigest === c.tinylfu.client.streamDigest
+  );
+}
+
+const percent = (ratio: number | null) => (ratio === null ? '—' : `${(ratio * 100).toFixed(1)} %`);
+
+/**
+ * The two policies side by side: hit ratio, backend calls (searches run), and how the memory
+ * was used; then one line saying what the difference means.
+ *
+ * @example
+ * ```ts
+ * console.log(formatPolicyComparison(await runPolicyComparison({ requests: 20_000, maxSize: 1 << 20, seed: 1 })));
+ * ```
+ */
+export function formatPolicyComparison(c: PolicyComparison): string {
+  const { lru, tinylfu } = c;
+  const sameStream = lru.client.streamDigest === tinylfu.client.streamDigest;
+  const rows: Array<[string, (run: RunReport) => string]> = [
+    ['hit ratio', (run) => percent(run.client.hitRatio)],
+    ['backend calls', (run) => int(run.server.searches)],
+    ['  misses', (run) => int(run.server.misses)],
+    ['  refreshes', (run) => int(run.server.refreshes)],
+    ['hits', (run) => int(run.server.hits)],
+    ['requests', (run) => int(run.client.requests)],
+    ['cache entries', (run) => int(run.server.entries)],
+    ['cached JSON', (run) => `${int(run.server.totalSize)} B`],
+    ['evictions', (run) => int(run.server.evictions)],
+    ['requests/s', (run) => int(run.client.requestsPerSecond)],
+    ['latency p50', (run) => ms(run.client.latency.p50Ms)],
+    ['stream', (run) => run.client.streamDigest],
+  ];
+  const width = 22;
+  const col = 16;
+  const lines = [
+    `lrukit demo policy comparison: the same ${int(c.requests)} requests to each service, in order on one connection,`,
+    `${int(c.poolSize)} distinct queries in ${int(c.spellings)} spellings, Zipf popularity (exponent 1), stream seed ${c.streamSeed};`,
+    `the same memory for both: maxSize ${int(c.maxSize)} B of JSON. TinyLFU seed ${c.seed}.`,
+    '',
+    `${''.padEnd(width)}${'lru'.padStart(col)}${'tinylfu'.padStart(col)}`,
+    ...rows.map(
+      ([name, value]) =>
+        `${name.padEnd(width)}${value(lru).padStart(col)}${value(tinylfu).padStart(col)}`,
+    ),
+    '',
+  ];
+  const saved = lru.server.searches - tinylfu.server.searches;
+  const share = lru.server.searches === 0 ? 0 : Math.abs(saved) / lru.server.searches;
+  lines.push(
+    saved === 0
+      ? 'Both policies made the same number of backend calls: this memory holds what this stream needs (try a smaller --max-size).'
+      : `TinyLFU made ${int(Math.abs(saved))} ${saved > 0 ? 'fewer' : 'more'} backend calls than LRU ` +
+          `(${(share * 100).toFixed(1)} % ${saved > 0 ? 'fewer' : 'more'}) with the same memory.`,
+  );
+  if (!sameStream) lines.push('error: the two services did not get the same stream of requests');
+  for (const run of [lru, tinylfu]) {
+    for (const sample of run.client.errorSamples) lines.push(`error (${run.label}): ${sample}`);
+    if (run.client.requests !== c.requests) {
+      lines.push(
+        `error (${run.label}): ${int(run.client.requests)} of ${int(c.requests)} requests answered`,
+      );
+    }
+    if (run.exitCode !== 0) lines.push(`the service ${run.label} exited with code ${run.exitCode}`);
+  }
+  return lines.join('\n');
 }

@@ -96,7 +96,10 @@ export function buildQueryPool(
 /** Where a run is, for a progress display. */
 export interface LoadProgress {
   readonly elapsedMs: number;
+  /** `Infinity` when the run is bounded by a number of requests instead. */
   readonly durationMs: number;
+  /** The run's number of requests, when it is bounded by one. */
+  readonly requestsTarget?: number;
   readonly requests: number;
   readonly errors: number;
   /** Responses answered from the cache (`X-Cache: hit` or `stale`). */
@@ -108,8 +111,13 @@ export interface LoadOptions {
   /** The service, `http://127.0.0.1:PORT`. */
   url: string;
   pool: readonly PoolQuery[];
-  /** How long to send requests (ms). */
+  /** How long to send requests (ms); `Infinity` with `requests`. */
   durationMs: number;
+  /**
+   * Send exactly this many requests (or fewer if `durationMs` runs out first). With one
+   * connection the service receives them in the order drawn: the same stream for the same seed.
+   */
+  requests?: number;
   /** Concurrent connections (each sends its next request when the previous one is answered). */
   connections: number;
   /** Zipf exponent of query popularity; default 1. */
@@ -128,6 +136,11 @@ export interface LoadResult {
   readonly durationMs: number;
   /** Responses received, any status. */
   readonly requests: number;
+  /**
+   * FNV-1a hash (hex) of the request paths in the order they were drawn: equal for two runs
+   * that sent the same stream (same pool, seed and number of requests).
+   */
+  readonly streamDigest: string;
   readonly requestsPerSecond: number;
   /** Non-200 responses plus requests that got no response. */
   readonly errors: number;
@@ -166,6 +179,7 @@ const MAX_NETWORK_ERRORS = 100;
  */
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const { url, pool, durationMs, connections, exponent = 1, seed = 11 } = options;
+  const limit = options.requests ?? Infinity;
   const { hostname, port } = new URL(url);
   const agent = new Agent({ keepAlive: true, maxSockets: connections });
   const random = seededRandom(seed);
@@ -176,6 +190,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   let networkErrors = 0;
   const errorSamples: string[] = [];
   const cache = { hit: 0, stale: 0, l2: 0, miss: 0, off: 0 };
+  let drawn = 0;
+  let digest = 0x811c9dc5;
   const failed = (message: string) => {
     errors++;
     if (errorSamples.length < 5) errorSamples.push(message);
@@ -202,9 +218,18 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   let last = start;
   const worker = async () => {
     const { signal } = options;
-    while (performance.now() < deadline && networkErrors < MAX_NETWORK_ERRORS && !signal?.aborted) {
+    while (
+      drawn < limit &&
+      performance.now() < deadline &&
+      networkErrors < MAX_NETWORK_ERRORS &&
+      !signal?.aborted
+    ) {
       const query = pool[nextQuery()]!;
       const path = query.paths[Math.floor(random() * query.paths.length)]!;
+      drawn++;
+      for (let i = 0; i < path.length; i++)
+        digest = Math.imul(digest ^ path.charCodeAt(i), 0x01000193);
+      digest = Math.imul(digest ^ 0x0a, 0x01000193); // a separator, so ['ab','c'] != ['a','bc']
       const sent = performance.now();
       try {
         const response = await get(path);
@@ -234,6 +259,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     progress?.({
       elapsedMs: Math.min(performance.now() - start, durationMs),
       durationMs,
+      ...(limit === Infinity ? {} : { requestsTarget: limit }),
       requests,
       errors,
       hits: cache.hit + cache.stale,
@@ -252,6 +278,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   return {
     durationMs: Math.round(elapsed),
     requests,
+    streamDigest: (digest >>> 0).toString(16).padStart(8, '0'),
     requestsPerSecond: Math.round((requests / elapsed) * 1000),
     errors,
     errorSamples,

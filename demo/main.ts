@@ -3,8 +3,24 @@
  * 127.0.0.1, or with `--load` runs the load test (demo/compare.ts). `--help` for the options.
  */
 
-import { type CommandLine, cacheArgs, parseCommandLine, USAGE, UsageError } from './cli.js';
-import { comparisonPassed, formatComparison, progressBar, runComparison } from './compare.js';
+import {
+  COMPARE_MAX_SIZE,
+  COMPARE_SEED,
+  type CommandLine,
+  cacheArgs,
+  parseCommandLine,
+  USAGE,
+  UsageError,
+} from './cli.js';
+import {
+  comparisonPassed,
+  formatComparison,
+  formatPolicyComparison,
+  policyComparisonPassed,
+  progressBar,
+  runComparison,
+  runPolicyComparison,
+} from './compare.js';
 import { type DemoOptions, startDemo } from './server.js';
 
 const mib = (bytes: number) =>
@@ -21,6 +37,8 @@ async function serve(o: CommandLine): Promise<void> {
           ...(o.stale === undefined ? {} : { staleWhileRevalidateMs: o.stale }),
           ...(o.maxSize === undefined ? {} : { maxSize: o.maxSize }),
           ...(o.maxEntries === undefined ? {} : { maxEntries: o.maxEntries }),
+          ...(o.policy === undefined ? {} : { policy: o.policy }),
+          ...(o.seed === undefined ? {} : { seed: o.seed }),
         },
     ...(o.redis === undefined ? {} : { redisUrl: o.redis }),
   };
@@ -41,7 +59,8 @@ async function serve(o: CommandLine): Promise<void> {
   const cache =
     s.cache === 'off'
       ? 'off (--no-cache): every request searches'
-      : `lrukit LoadingCache, maxSize ${mib(s.maxSize!)} of JSON` +
+      : `lrukit LoadingCache, policy ${s.policy}${s.seed === null ? '' : ` (seed ${s.seed})`}, ` +
+        `maxSize ${mib(s.maxSize!)} of JSON` +
         `${s.maxEntries === null ? '' : `, maxEntries ${s.maxEntries}`}, ttl ${s.ttlMs! / 1000} s, ` +
         `staleWhileRevalidate ${s.staleWhileRevalidateMs! / 1000} s` +
         `${s.redis ? `, shared through Redis ${s.redis.url}` : ''}`;
@@ -63,10 +82,10 @@ async function serve(o: CommandLine): Promise<void> {
       process.exit(1);
     }
     stopping = true;
-    const { requests, hitRatio } = demo.stats();
+    const { requests, hitRatio, policy } = demo.stats();
     await demo.close();
     console.log(
-      `lrukit demo: stopped (${signal}) after ${requests.total.toLocaleString('en')} requests, hit ratio ${(hitRatio * 100).toFixed(1)} %`,
+      `lrukit demo: stopped (${signal}) after ${requests.total.toLocaleString('en')} requests, hit ratio ${(hitRatio * 100).toFixed(1)} %${policy === null ? '' : ` (policy ${policy})`}`,
     );
     process.exitCode = 0;
     // nothing should be left holding the event loop; if something is, do not hang
@@ -79,7 +98,47 @@ async function serve(o: CommandLine): Promise<void> {
   process.on('SIGTERM', stop);
 }
 
+/** `--load --compare-policies`: the same stream to an LRU and a TinyLFU service, side by side. */
+async function policyTest(o: CommandLine): Promise<void> {
+  const tty = process.stderr.isTTY === true;
+  const interrupt = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => interrupt.abort(new Error(signal));
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let comparison: Awaited<ReturnType<typeof runPolicyComparison>>;
+  try {
+    comparison = await runPolicyComparison({
+      requests: o.requests,
+      maxSize: o.maxSize ?? COMPARE_MAX_SIZE,
+      seed: o.seed ?? COMPARE_SEED,
+      // the other cache options as given; the policy, seed and memory are the comparison's
+      serverArgs: cacheArgs({ ...o, policy: undefined, seed: undefined, maxSize: undefined }),
+      signal: interrupt.signal,
+      onRunStart: (label) => {
+        if (!tty) console.error(`lrukit demo: policy ${label}, ${o.requests} requests…`);
+      },
+      onProgress: (label, progress) => {
+        if (tty) process.stderr.write(`\r${progressBar(label, progress)}\x1b[K`);
+      },
+      onRunEnd: () => {
+        if (tty) process.stderr.write('\n');
+      },
+    });
+  } catch (error) {
+    if (!interrupt.signal.aborted) throw error;
+    console.error(`${tty ? '\n' : ''}lrukit demo: policy comparison interrupted`);
+    process.exitCode = 130;
+    return;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  console.log(o.json ? JSON.stringify(comparison, null, 2) : formatPolicyComparison(comparison));
+  if (!policyComparisonPassed(comparison)) process.exitCode = 1;
+}
+
 async function loadTest(o: CommandLine): Promise<void> {
+  if (o.comparePolicies) return policyTest(o);
   const tty = process.stderr.isTTY === true;
   // Ctrl-C: stop the load and the services (they got the SIGINT too, and stop themselves)
   const interrupt = new AbortController();

@@ -13,6 +13,8 @@
  *   query whose entry expired is still answered at once from the old body while one background
  *   search refreshes it; no caller waits for a refresh.
  * - **Misses**: concurrent requests for one query run one search (the cache coalesces them).
+ * - **Policy**: LRU by default; `--policy tinylfu` keeps the popular queries when the long tail
+ *   (queries asked once) would push them out (`npm run demo:load -- --compare-policies`).
  * - **Redis** (optional): `redisStore` as a shared second tier and `redisBus` for invalidation,
  *   so several demo processes share results (`--redis URL`).
  *
@@ -45,6 +47,13 @@ export interface CacheSettings {
   maxSize: number;
   /** Optionally also at most this many cached queries. */
   maxEntries?: number | undefined;
+  /**
+   * Which results stay when memory is full: `'lru'` (default) evicts the least recently used;
+   * `'tinylfu'` keeps the popular queries (W-TinyLFU: a query asked once may not be kept).
+   */
+  policy?: 'lru' | 'tinylfu' | undefined;
+  /** With `policy: 'tinylfu'`: its seed, so that two runs evict alike. Default: random. */
+  seed?: number | undefined;
 }
 
 /** The cache settings `npm start` uses. */
@@ -79,6 +88,10 @@ export interface DemoOptions {
 export interface DemoStats {
   /** `'lrukit'`, or `'off'` with `--no-cache` (then every cache counter is 0). */
   readonly cache: 'lrukit' | 'off';
+  /** The cache's eviction policy; `null` with `--no-cache`. */
+  readonly policy: 'lru' | 'tinylfu' | null;
+  /** TinyLFU's seed when one was given; `null` otherwise. */
+  readonly seed: number | null;
   /** Requests answered from the cache, fresh or stale. */
   readonly hits: number;
   /** Requests that had to search (or join a search already running for the same query). */
@@ -95,7 +108,7 @@ export interface DemoStats {
   readonly maxEntries: number | null;
   readonly ttlMs: number | null;
   readonly staleWhileRevalidateMs: number | null;
-  /** Entries removed to make room (LRU). */
+  /** Entries removed to make room (by the policy; under TinyLFU, also queries not admitted). */
   readonly evictions: number;
   /** Entries removed after their ttl and stale window. */
   readonly expirations: number;
@@ -205,6 +218,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       staleWhileRevalidate: settings.staleWhileRevalidateMs,
       maxSize: settings.maxSize,
       ...(settings.maxEntries === undefined ? {} : { maxEntries: settings.maxEntries }),
+      policy: settings.policy ?? 'lru',
+      ...(settings.seed === undefined ? {} : { seed: settings.seed }),
       ...(options.clock === undefined ? {} : { clock: options.clock }),
       sizeOf: (body) => Buffer.byteLength(body),
       ...(redis === undefined ? {} : { l2: redis.l2, bus: redis.bus, onError: redis.onError }),
@@ -259,6 +274,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     const s: Partial<LoadingCacheStats> = cache?.stats ?? {};
     return {
       cache: cache === undefined ? 'off' : 'lrukit',
+      policy: settings === undefined ? null : (settings.policy ?? 'lru'),
+      seed: settings?.seed ?? null,
       hits: s.hits ?? 0,
       misses: s.misses ?? 0,
       staleHits: s.staleHits ?? 0,

@@ -36,7 +36,7 @@ describe('npm start (the demo as a child process)', () => {
   it('prints its URL on 127.0.0.1 and how to use it', () => {
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(demo.stdout()).toContain('40,000 generated documents');
-    expect(demo.stdout()).toContain('lrukit LoadingCache');
+    expect(demo.stdout()).toContain('lrukit LoadingCache, policy lru, maxSize 4 MiB');
   });
 
   it('answers a first query by searching (miss), then from the cache (hit)', async () => {
@@ -81,6 +81,7 @@ describe('npm start (the demo as a child process)', () => {
   it('reports in /stats exactly the hits, misses and entries of these requests', async () => {
     const s = await stats();
     expect(s.cache).toBe('lrukit');
+    expect(s).toMatchObject({ policy: 'lru', seed: null });
     expect(s.hits).toBe(hits);
     expect(s.misses).toBe(misses);
     expect(s.hitRatio).toBeCloseTo(hits / (hits + misses), 10);

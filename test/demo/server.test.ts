@@ -75,6 +75,41 @@ describe('startDemo', () => {
     expect(demo!.stats()).toMatchObject({ entries: 2, evictions: 1, maxEntries: 2 });
   });
 
+  it.each([
+    ['lru', 'miss', 2],
+    ['tinylfu', 'hit', 1],
+  ] as const)(
+    'policy %s: after a scan of one-off queries the popular one is a %s',
+    async (policy, state, hotSearches) => {
+      let searches = 0;
+      const counting: Searcher = {
+        documentCount: index.documentCount,
+        search: (terms, limit) => {
+          if (terms.join(' ') === 'alpha') searches++;
+          return index.search(terms, limit);
+        },
+      };
+      demo = await startDemo({
+        index: counting,
+        port: 0,
+        // room for about three bodies (each is under 2,000 bytes here)
+        cache: { maxSize: 6_000, policy, ...(policy === 'tinylfu' ? { seed: 5 } : {}) },
+      });
+      for (let i = 0; i < 10; i++) await search('alpha');
+      const scan = ['beta', 'gamma', 'words', 'more', 'pad', 'and'];
+      for (let i = 0; i < 5; i++) scan.push(`delta${i}`, `alpha delta${i}`, `beta delta${i}`);
+      for (const q of scan) expect((await search(q)).headers['x-cache']).toBe('miss');
+      expect((await search('alpha')).headers['x-cache']).toBe(state);
+      expect(searches).toBe(hotSearches);
+      expect(demo.stats()).toMatchObject({
+        policy,
+        seed: policy === 'tinylfu' ? 5 : null,
+      });
+      expect(demo.stats().totalSize).toBeLessThanOrEqual(6_000);
+      expect(demo.stats().searches).toBe(scan.length + hotSearches);
+    },
+  );
+
   it('answers 500 with a message when the search fails, and keeps serving', async () => {
     const failing: Searcher = {
       documentCount: index.documentCount,
