@@ -13,6 +13,12 @@
 // redis-server) prints a line starting `!! SKIP` and exits 0 — reported as skipped — unless
 // CI=true, where it fails instead. examples/browser/ is not run here: it has its own CI step
 // (`node examples/browser/e2e.mjs`, Playwright in headless Chromium).
+//
+// The seed-system examples (examples/pastebin, mint, scale-out: services, `npm run example:NAME`)
+// run here in their `--smoke` mode: on PGlite (no database server needed), checking themselves
+// and exiting. Their limit is at least 180 s: PGlite's first start (WebAssembly) takes seconds,
+// and scale-out starts five processes. Their end-to-end tests against a real PostgreSQL server
+// are vitest's `postgres` project (test/postgres/).
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
@@ -48,10 +54,25 @@ function usage(problem) {
 const all = readdirSync(examplesDir)
   .filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))
   .sort();
+// directory examples: NAME/main.ts with these arguments (scale-out: always PGlite, so a run here
+// does not depend on PostgreSQL being installed)
+const services = {
+  pastebin: ['--smoke'],
+  mint: ['--smoke'],
+  'scale-out': ['--smoke', '--pglite', '--requests', '1000'],
+};
+const SERVICE_MIN_TIMEOUT_MS = 180_000;
 for (const name of only) {
-  if (!all.includes(`${name}.ts`)) usage(`no example examples/${name}.ts`);
+  if (!all.includes(`${name}.ts`) && !(name in services)) {
+    usage(`no example examples/${name}.ts or examples/${name}/main.ts`);
+  }
 }
-const files = only.length === 0 ? all : all.filter((file) => only.includes(basename(file, '.ts')));
+const files = [
+  ...(only.length === 0 ? all : all.filter((file) => only.includes(basename(file, '.ts')))),
+  ...Object.keys(services)
+    .filter((name) => only.length === 0 || only.includes(name))
+    .map((name) => `${name}/main.ts`),
+];
 
 /**
  * Runs one example in a child process; resolves with its exit, output (stdout and stderr
@@ -59,9 +80,12 @@ const files = only.length === 0 ? all : all.filter((file) => only.includes(basen
  * started, e.g. a throwaway redis-server), then SIGKILL.
  */
 function run(file) {
+  const service = services[dirname(file)];
+  const args = service ?? [];
+  const limit = service ? Math.max(timeoutMs, SERVICE_MIN_TIMEOUT_MS) : timeoutMs;
   return new Promise((resolve) => {
     const started = performance.now();
-    const child = spawn(process.execPath, ['--import', 'tsx', join('examples', file)], {
+    const child = spawn(process.execPath, ['--import', 'tsx', join('examples', file), ...args], {
       cwd: root,
       env: process.env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -79,7 +103,7 @@ function run(file) {
       timedOut = true;
       child.kill('SIGTERM');
       killer = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
-    }, timeoutMs);
+    }, limit);
     child.on('error', (error) => {
       output += `\ncould not start: ${error.message}\n`;
     });
@@ -100,7 +124,7 @@ const indent = (text) =>
     .join('\n');
 
 console.log(
-  `examples: running ${files.length} with node --import tsx (limit ${seconds(timeoutMs)} each)`,
+  `examples: running ${files.length} with node --import tsx (limit ${seconds(timeoutMs)} each, services ${seconds(Math.max(timeoutMs, SERVICE_MIN_TIMEOUT_MS))})`,
 );
 const width = Math.max(...files.map((file) => file.length));
 let failed = 0;
@@ -110,7 +134,7 @@ for (const file of files) {
   const ok = result.code === 0 && !result.timedOut;
   const skip = ok && /^!! SKIP/m.test(result.output);
   let status = 'ok';
-  if (result.timedOut) status = `FAILED (did not exit within ${seconds(timeoutMs)})`;
+  if (result.timedOut) status = 'FAILED (did not exit within its limit)';
   else if (!ok)
     status = `FAILED (${result.signal ? `signal ${result.signal}` : `exit ${result.code}`})`;
   else if (skip) status = 'skipped';

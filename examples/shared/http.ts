@@ -100,7 +100,7 @@ export function onShutdown(shutdown: (signal: string) => Promise<void>): void {
       if (started) return; // a second Ctrl+C while flushing: keep flushing
       started = true;
       shutdown(signal).then(
-        () => process.exit(0),
+        () => process.exit(), // with process.exitCode, if shutdown set one
         (error: unknown) => {
           console.error(`shutdown failed: ${String(error)}`);
           process.exit(1);
