@@ -24,5 +24,5 @@ export declare const PEERS: readonly string[];
 export declare function adapter(id: string): Adapter;
 export declare function runsWorkload(
   a: Adapter,
-  w: { id: string; ttl: boolean; floor: boolean },
+  w: { id: string; ttl: boolean; floor: boolean; only?: readonly string[] },
 ): boolean;

@@ -48,7 +48,7 @@ export const ADAPTERS = [
     exact: false,
     policy: true,
     admission: true,
-    workloads: ['get-int', 'get-str', 'set-evict', 'zipf'],
+    workloads: ['get-int', 'get-str16', 'set-evict', 'zipf'],
     note: "lrukit's opt-in W-TinyLFU policy (seed 1, so every run makes the same decisions), measured against lrukit's `LruCache`, not a peer; it admits new keys by frequency, so it is not an exact LRU",
     async load() {
       const { TinyLfuCache } = await import(LRUKIT_ENTRY);
@@ -174,9 +174,10 @@ export const PEERS = ADAPTERS.filter((a) => a.id !== LRUKIT && !a.policy && !a.f
   (a) => a.id,
 );
 
-/** Whether adapter `a` runs speed workload `w` (ttl, the floor's exclusions, its own list). */
+/** Whether adapter `a` runs speed workload `w` (ttl, the floor's exclusions, both sides' lists). */
 export function runsWorkload(a, w) {
   if (w.ttl && !a.hasTtl) return false;
   if (a.floor && !w.floor) return false;
+  if (w.only && !w.only.includes(a.id)) return false;
   return !a.workloads || a.workloads.includes(w.id);
 }

@@ -5,7 +5,7 @@
  * and, on a full run, writes docs/benchmarks.md, docs/benchmarks.svg (speed) and docs/hit-ratio.svg
  * (lrukit's LruCache against its TinyLfuCache on every trace and size).
  *
- *   node bench/run.mjs                    full run (about 4 minutes on 2 cores)
+ *   node bench/run.mjs                    full run (about 7 minutes on 2 cores, more when other work shares them)
  *
  * Traces come from test/fixtures/traces (the small ones, carried by the repository) and from
  * ../shared/traces beside it (oltp and extra/; the repository's copy wins for a trace both have);

@@ -2,11 +2,12 @@
  * The timed workloads: each prepares its keys before timing, then `run(state, units)` performs
  * `units` fixed-size chunks of operations and returns the time spent on the operations alone.
  *
- * A workload is `{ id, title, group, entries, ttl, floor, withDelete, setup, run, verify }`:
+ * A workload is `{ id, title, group, only, entries, ttl, floor, withDelete, setup, run, verify }`:
  * `setup(create, sizes)` builds the cache(s) and precomputed keys; `run` returns
  * `{ ms, ops, misses?, hits? }`; `verify(state, adapter)` throws if the library gave a wrong answer.
  * `group` names the target the workload counts towards; `floor` says whether the plain-Map floor
- * is meaningful for it (it is not where eviction is the point).
+ * is meaningful for it (it is not where eviction is the point); `only`, when given, the adapters
+ * that run it (absent: every adapter).
  */
 
 import { performance } from 'node:perf_hooks';
@@ -96,11 +97,30 @@ function keysOf(keys, seq) {
   return out;
 }
 
-function getHit({ id, title, group, big = false, ttl = false, strings = false, dense = false }) {
+/**
+ * The i-th string key: `key:<i>` (5 to 11 characters), or with `keyLength: 16` exactly 16 characters
+ * (`key:` and 12 hex digits of the spread integer key), the length issue 13 measures `TinyLfuCache`
+ * at (it hashes every character of a string key on every access).
+ */
+const stringKey = (i, keyLength) =>
+  keyLength === 16 ? `key:${intKey(i).toString(16).padStart(12, '0')}` : `key:${i}`;
+
+function getHit({
+  id,
+  title,
+  group,
+  big = false,
+  ttl = false,
+  strings = false,
+  keyLength = undefined,
+  dense = false,
+  only = undefined,
+}) {
   return {
     id,
     title,
     group,
+    only,
     ttl,
     floor: true,
     withDelete: false,
@@ -114,7 +134,7 @@ function getHit({ id, title, group, big = false, ttl = false, strings = false, d
       let keys;
       let seq = order;
       if (strings) {
-        keys = Array.from({ length: n }, (_, i) => `key:${i}`);
+        keys = Array.from({ length: n }, (_, i) => stringKey(i, keyLength));
         for (let i = 0; i < n; i++) c.set(keys[i], i);
       } else {
         keys = fillInts(c, n, dense);
@@ -301,6 +321,14 @@ function zipf({ id, title, group }) {
 export const WORKLOADS = [
   getHit({ id: 'get-int', title: 'get-hit, integer keys', group: 'get-hit' }),
   getHit({ id: 'get-str', title: 'get-hit, string keys', group: 'get-hit', strings: true }),
+  getHit({
+    id: 'get-str16',
+    title: "get-hit, 16-character string keys (lrukit's two policies)",
+    group: 'info',
+    strings: true,
+    keyLength: 16,
+    only: ['lrukit', 'lrukit-tinylfu'],
+  }),
   getHit({
     id: 'get-dense',
     title: 'get-hit, dense integer keys 0..n-1 (not a target)',
