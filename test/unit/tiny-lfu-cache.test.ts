@@ -307,3 +307,129 @@ describe('TinyLfuCache: bad input', () => {
     expect(() => sized.set('a', 1)).toThrow(/needs the "sizeOf" option/);
   });
 });
+
+describe('TinyLfuCache: with room for every key, it behaves as LruCache but for order', () => {
+  // No admission decision is taken before the cache is full, so every result, callback, stat and
+  // the contents must match LruCache's; only the order of iteration (and of the callbacks within
+  // one clear or prune) is TinyLfuCache's own. A pseudo-random workload over 40 keys, on caches
+  // bounded well above what 40 keys can fill. Expired entries are only read (get, has, peek,
+  // expiresIn, delete) and then pruned before the next write (see the report of issue 13's tests:
+  // TinyLfuCache removes an expired entry early when it leaves the window).
+  type Ev = string;
+  const variants = [
+    ['count-bounded', { maxEntries: 64 }],
+    ['count-bounded, ttl, updateAgeOnGet', { maxEntries: 41, ttl: 50, updateAgeOnGet: true }],
+    ['size-bounded (sizeOf and per-set sizes)', { maxSize: 2_500, sizeOf: (v: number) => v % 41 }],
+    ['both bounds, ttl', { maxEntries: 45, maxSize: 5_000, ttl: 30, sizeOf: (v: number) => v % 7 }],
+  ] as const;
+
+  it.each(variants)('%s', (_name, options) => {
+    const clock = new ManualClock();
+    const events: [Ev[], Ev[]] = [[], []];
+    const make = <C>(Class: new (o: never) => C, i: 0 | 1): C =>
+      new Class({
+        ...options,
+        clock,
+        ...(i === 1 ? { seed: 7 } : {}),
+        onEvict: (value: number, key: number, reason: string) => {
+          events[i].push(`${key}=${value}:${reason}`);
+        },
+      } as never);
+    const lru = make(LruCache<number, number>, 0);
+    const tiny = make(TinyLfuCache<number, number>, 1);
+    const sized = 'maxSize' in options;
+    let x = 12_345;
+    const random = (n: number): number => {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      return (x >>> 0) % n;
+    };
+    let readsOnly = 0; // after a clock advance: reads only, then prune, then writes again
+    for (let step = 0; step < 2_500; step++) {
+      const key = random(40);
+      const value = random(1_000);
+      let roll = random(100);
+      if (readsOnly > 0) {
+        readsOnly--;
+        roll = readsOnly === 0 ? 98 : 40 + (roll % 35); // the reads below, then prune
+      }
+      events[0].length = events[1].length = 0;
+      const both = <R>(fn: (c: LruCache<number, number> | TinyLfuCache<number, number>) => R) => {
+        const a = fn(lru);
+        const b = fn(tiny);
+        return [a === lru ? 'self' : a, b === tiny ? 'self' : b];
+      };
+      let results: unknown[];
+      let what: string;
+      if (roll < 35) {
+        const ttl = random(4) === 0 ? { ttl: 1 + random(60) } : {};
+        const opts = sized && random(3) === 0 ? { ...ttl, size: random(50) } : ttl;
+        what = `set(${key}, ${value}, ${JSON.stringify(opts)})`;
+        results = both((c) => c.set(key, value, opts));
+      } else if (roll < 55) {
+        what = `get(${key})`;
+        results = both((c) => c.get(key));
+      } else if (roll < 62) {
+        what = `peek(${key})`;
+        results = both((c) => c.peek(key));
+      } else if (roll < 68) {
+        what = `has(${key})`;
+        results = both((c) => c.has(key));
+      } else if (roll < 72) {
+        what = `expiresIn(${key})`;
+        results = both((c) => c.expiresIn(key));
+      } else if (roll < 80) {
+        what = `delete(${key})`;
+        results = both((c) => c.delete(key));
+      } else if (roll < 84) {
+        const entries = [0, 1, 2].map((i): [number, { value: number; ttl?: number }] => [
+          (key + i * 13) % 40,
+          i === 1 ? { value: value + i, ttl: 5 + random(40) } : { value: value + i },
+        ]);
+        what = `load(${JSON.stringify(entries)})`;
+        results = both((c) => c.load(entries));
+      } else if (roll < 88) {
+        const bounds = sized ? { maxSize: 2_100 + random(3_000) } : { maxEntries: 41 + random(40) };
+        what = `resize(${JSON.stringify(bounds)})`;
+        results = both((c) => c.resize(bounds as never));
+      } else if (roll < 95) {
+        const ms = random(25);
+        what = `advance(${ms})`;
+        clock.advance(ms);
+        results = [];
+        readsOnly = 12;
+      } else if (roll < 99) {
+        what = 'prune()';
+        results = both((c) => c.prune());
+      } else {
+        what = 'clear()';
+        results = both((c) => c.clear());
+      }
+      const at = `step ${step}: ${what}`;
+      // compared as text first (fast), through expect only on a difference (the diff)
+      const observe = (c: LruCache<number, number> | TinyLfuCache<number, number>, i: 0 | 1) => ({
+        result: results[i],
+        onEvict: [...events[i]].sort(),
+        stats: c.stats,
+        size: c.size,
+        totalSize: c.totalSize,
+        bounds: [c.maxEntries, c.maxSize],
+        entries: [...c.entries()].map(([k, v]) => `${k}=${v}`).sort(),
+        dump:
+          step % 50 === 0
+            ? c
+                .dump()
+                .map((e) => JSON.stringify(e))
+                .sort()
+            : [],
+      });
+      const expected = observe(lru, 0);
+      const actual = observe(tiny, 1);
+      if (JSON.stringify(actual) !== JSON.stringify(expected)) expect(actual, at).toEqual(expected);
+    }
+    expect(lru.stats.evictions).toBe(0); // the bounds were never reached
+    expect(lru.stats.hits).toBeGreaterThan(100);
+    expect(lru.stats.expirations + lru.stats.deletes).toBeGreaterThan(50);
+  });
+});
