@@ -647,8 +647,8 @@ export class LoadingCache<K, V> {
   }
 
   /**
-   * Changes the bounds, evicting least recently used entries until they hold (see `LruCache`'s
-   * `resize`). An `onEvict` that throws runs after the resize is done; the first error is rethrown.
+   * Changes the bounds, evicting entries until they hold (least recently used first; under
+   * `policy: 'tinylfu'`, `TinyLfuCache`'s victims; see `LruCache`'s `resize`). An `onEvict` that throws runs after the resize is done; the first error is rethrown.
    *
    * @example
    * ```ts
@@ -669,8 +669,9 @@ export class LoadingCache<K, V> {
   }
 
   /**
-   * `[key, value]` pairs of the fresh values, most to least recently used, without changing
-   * recency (stale values and remembered failures are skipped). Mutating the cache meanwhile is
+   * `[key, value]` pairs of the fresh values, most to least recently used (under
+   * `policy: 'tinylfu'`, in `TinyLfuCache`'s iteration order), without changing recency (stale
+   * values and remembered failures are skipped). Mutating the cache meanwhile is
    * safe, as with `LruCache`.
    *
    * @example

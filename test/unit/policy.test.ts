@@ -139,6 +139,63 @@ describe.each(POLICIES)("policy '%s': every LoadingCache feature", (policy) => {
     expect(restored.stats.evictions).toBe(2);
   });
 
+  it('getMany: hits from L1, one loadMany for the misses', async () => {
+    const batches: string[][] = [];
+    const cache = new LoadingCache<string, string>({
+      load: async (key) => `one ${key}`,
+      loadMany: async (keys) => {
+        batches.push([...keys]);
+        return keys.map((key) => `many ${key}`);
+      },
+      maxEntries: 10,
+      ...policyOptions(policy),
+    });
+    await cache.get('a');
+    expect(await cache.getMany(['a', 'b', 'c', 'b'])).toEqual([
+      'one a',
+      'many b',
+      'many c',
+      'many b',
+    ]);
+    expect(batches).toEqual([['b', 'c']]);
+    expect(await cache.getMany(['c', 'a'])).toEqual(['many c', 'one a']);
+    expect(batches).toHaveLength(1);
+  });
+
+  it('write-through and write-behind: the written value is served without a load', async () => {
+    const stored = new Map<string, string>();
+    let loads = 0;
+    const load = async (key: string) => {
+      loads++;
+      return stored.get(key) ?? 'none';
+    };
+    const write = async (key: string, value: string) => {
+      stored.set(key, value);
+    };
+    const through = new LoadingCache<string, string>({
+      load,
+      write,
+      maxEntries: 10,
+      ...policyOptions(policy),
+    });
+    await through.write('a', 'A');
+    expect(stored.get('a')).toBe('A');
+    expect(await through.get('a')).toBe('A');
+    const behind = new LoadingCache<string, string>({
+      load,
+      write,
+      writeBehind: { delay: 10 },
+      clock: new ManualClock(),
+      maxEntries: 10,
+      ...policyOptions(policy),
+    });
+    await behind.write('b', 'B');
+    expect(await behind.get('b')).toBe('B');
+    await behind.flush();
+    expect(stored.get('b')).toBe('B');
+    expect(loads).toBe(0);
+  });
+
   it('sets a value that a load in flight does not overwrite', async () => {
     let release: (value: string) => void = () => {};
     const cache = new LoadingCache<string, string>({
