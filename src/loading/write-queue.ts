@@ -223,7 +223,8 @@ export class WriteQueue<K, V> implements Writes<K, V> {
       }
       this.#send(batch);
     }
-    this.#arm();
+    // with every call slot taken, the next settle pumps: a timer now would only spin
+    if (this.#calls < this.#o.concurrency) this.#arm();
   }
 
   /** The next batch of pending items whose keys are not busy, if one should go now. */

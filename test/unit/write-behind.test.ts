@@ -228,6 +228,27 @@ describe('write-behind: queued, coalesced, batched', () => {
     expect(write).toHaveBeenCalledTimes(3);
   });
 
+  it('a due write waits for a free call slot without spinning the clock (regression: a 0 ms timer re-armed forever)', async () => {
+    const clock = new ManualClock();
+    const { calls, writeMany } = manualBatches();
+    const cache = new LoadingCache<string, number>({
+      load: () => 0,
+      writeMany,
+      writeBehind: { delay: 10, concurrency: 1 },
+      maxEntries: 10,
+      clock,
+    });
+    await cache.write('a', 1);
+    clock.advance(10);
+    await cache.write('b', 2);
+    clock.advance(10); // b is due, the only slot is taken: this returned only after the fix
+    expect(calls).toHaveLength(1);
+    expect(clock.pendingTimers).toBe(0);
+    calls[0]!.resolve();
+    await flush();
+    expect(calls[1]!.entries).toEqual([['b', 2]]);
+  });
+
   it('delay 0 sends at once', async () => {
     const { calls, writeMany } = manualBatches();
     const cache = new LoadingCache<string, number>({
