@@ -108,7 +108,12 @@ function own(path) {
   if (result.status !== 0) chownSync(path, runAs.uid, runAs.gid);
 }
 
-// process group id (the postmaster's pid) → temporary directory, for every server not yet stopped
+/** Removes a directory tree (`rm -rf`: 0.1 s for a data directory where Node's rmSync takes 3 s). */
+function removeDir(dir) {
+  if (spawnSync('rm', ['-rf', dir]).status !== 0) rmSync(dir, { recursive: true, force: true });
+}
+
+// postmaster pid → temporary directory, for every server not yet stopped
 const live = new Map();
 let exitHookInstalled = false;
 
@@ -118,7 +123,7 @@ function installExitHook() {
   process.on('exit', () => {
     for (const [pid, dir] of live) {
       killGroup(pid, 'SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
+      removeDir(dir);
     }
   });
 }
@@ -200,7 +205,7 @@ function templateCluster() {
     ]);
     const result = spawnSync(cmd, args, { encoding: 'utf8', cwd: scratch, timeout: 60_000 });
     if (result.status !== 0) {
-      rmSync(scratch, { recursive: true, force: true });
+      removeDir(scratch);
       throw new Error(
         `postgres-server.mjs: initdb exited ${result.status}: ${result.stderr || result.stdout}`,
       );
@@ -209,7 +214,7 @@ function templateCluster() {
       renameSync(scratch, home);
     } catch {
       // another process made it meanwhile: use theirs
-      rmSync(scratch, { recursive: true, force: true });
+      removeDir(scratch);
     }
     return data;
   })();
@@ -380,7 +385,7 @@ export async function startPostgres({ port, settings = {} } = {}) {
       if (state !== 'stopped') await stopGroup(pid, 'SIGQUIT');
       live.delete(pid);
       state = 'stopped';
-      rmSync(dir, { recursive: true, force: true });
+      removeDir(dir);
     },
     /** Fast shutdown, keeping the data directory (`restart()` brings it back with its data). */
     async halt() {

@@ -59,7 +59,7 @@ const all = readdirSync(examplesDir)
 const services = {
   pastebin: ['--smoke'],
   mint: ['--smoke'],
-  'scale-out': ['--smoke', '--pglite', '--requests', '1000'],
+  'scale-out': ['--smoke', '--pglite', '--requests', '500'],
 };
 const SERVICE_MIN_TIMEOUT_MS = 180_000;
 for (const name of only) {
