@@ -16,6 +16,8 @@ export interface PostgresServer {
   readonly host: string;
   /** `postgres://postgres@127.0.0.1:PORT/postgres` (trust authentication, loopback only) */
   readonly url: string;
+  /** The server's temporary directory (data/, the unix socket, postgres.log); removed by `stop()`. */
+  readonly dir: string;
   /** ms the start took (initdb included the first time on a machine). */
   readonly startMs: number;
   /** The postmaster's pid (changes on `restart`). */

@@ -2,7 +2,8 @@
  * Throwaway PostgreSQL servers for lrukit's tests (vitest's `postgres` project) and examples:
  * each on a free loopback port with its own temporary directory (data, unix socket, log),
  * `fsync=off`, trust authentication on 127.0.0.1 only. Everything started here is killed when
- * the process exits, even if a test crashed before its afterAll.
+ * the process exits, even if a test crashed before its afterAll (an exit hook), and even if the
+ * process is killed with SIGKILL (setpriv's parent-death signal; the directory stays then).
  *
  * Debian keeps the server binaries off PATH, in /usr/lib/postgresql/<version>/bin: they are
  * looked for there (newest version first), then on PATH; `PG_BIN=/dir` overrides both.
@@ -13,8 +14,9 @@
  *
  * Signals go to the postmaster and each of its children (backends call setsid(), so a process
  * group would not reach them): `pause()` (SIGSTOP) freezes every backend too, which is what a
- * hung database looks like to its clients, and `kill9()` leaves no orphaned backend behind. Readiness is read from postmaster.pid (as pg_ctl does), so the
- * harness needs no database client.
+ * hung database looks like to its clients, and `kill9()` leaves no orphaned backend behind.
+ * Readiness is read from postmaster.pid (as pg_ctl does): the harness needs no database client.
+ * Start servers from the main thread (the parent-death signal follows the thread that spawned).
  */
 
 import { spawn, spawnSync } from 'node:child_process';
@@ -79,10 +81,11 @@ function findRunAs() {
 
 const runAs = findRunAs();
 
+const haveSetpriv = spawnSync('setpriv', ['--version'], { stdio: 'ignore' }).status === 0;
+
 /** Whether a PostgreSQL server can be started here (binaries found, and a user to run them as). */
 export const havePostgres =
-  postgresBinDir !== undefined &&
-  (!isRoot || (runAs !== undefined && spawnSync('setpriv', ['--version']).status === 0));
+  postgresBinDir !== undefined && (!isRoot || (runAs !== undefined && haveSetpriv));
 
 /** Why {@link havePostgres} is false (for skip notices), or `undefined`. */
 export const missingPostgres = havePostgres
@@ -91,14 +94,18 @@ export const missingPostgres = havePostgres
     ? 'no PostgreSQL server binaries (initdb, postgres) in /usr/lib/postgresql/*/bin or on PATH'
     : 'running as root, and no "postgres" or "nobody" user (or no setpriv) to run the server as';
 
-/** `[command, args]` running `bin` as the unprivileged user when we are root. */
+/**
+ * `[command, args]` running `bin` through setpriv: as the unprivileged user when we are root,
+ * and with a parent-death signal, so that the server is SIGKILLed when the process that started
+ * it dies, even by SIGKILL (the exit hook below covers normal exits and crashes, not that).
+ * Without setpriv (not root), `bin` runs directly.
+ */
 function command(bin, args) {
   const path = join(postgresBinDir, bin);
-  if (runAs === undefined) return [path, args];
-  return [
-    'setpriv',
-    [`--reuid=${runAs.uid}`, `--regid=${runAs.gid}`, '--clear-groups', path, ...args],
-  ];
+  if (!haveSetpriv) return [path, args];
+  const user =
+    runAs === undefined ? [] : [`--reuid=${runAs.uid}`, `--regid=${runAs.gid}`, '--clear-groups'];
+  return ['setpriv', [...user, '--pdeathsig', 'SIGKILL', path, ...args]];
 }
 
 /** Gives `path` (and everything in it) to the unprivileged user. */
@@ -372,6 +379,8 @@ export async function startPostgres({ port, settings = {} } = {}) {
     port: chosen,
     host: HOST,
     url: `postgres://postgres@${HOST}:${chosen}/postgres`,
+    /** The server's temporary directory (data, socket, postgres.log). */
+    dir,
     /** ms the start took (initdb included the first time on a machine). */
     startMs,
     get pid() {

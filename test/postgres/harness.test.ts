@@ -1,7 +1,7 @@
 // scripts/postgres-server.mjs: a real server that starts, answers, freezes on pause(), refuses
 // connections when stopped, keeps its data across a restart (even after kill -9), and is killed
 // when the process that started it dies without cleaning up.
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PostgresServer, startPostgres } from '../../scripts/postgres-server.mjs';
 import { closeAll, connect, runTs, until } from './helpers.js';
@@ -100,16 +100,19 @@ describe('startPostgres', () => {
     expect(await again.query('SELECT x FROM crashed')).toEqual([{ x: 7 }]);
   });
 
-  it('a process that crashes without cleaning up takes its server with it', async () => {
-    const run = runTs('test/postgres/fixtures/crash.mjs', []);
+  it.each([
+    ['crashes (an uncaught error)', 'throw', 1],
+    ['is killed with SIGKILL', 'sigkill', 'SIGKILL'],
+  ])('a process that %s takes its server with it', async (_, how, exit) => {
+    const run = runTs('test/postgres/fixtures/crash.mjs', [how]);
     const line = await until(() => {
-      const match = /\{"pid":\d+,"port":\d+\}/.exec(run.output());
+      const match = /^\{"pid".*$/m.exec(run.output());
       if (!match) throw new Error(`no pid yet: ${run.output()}`);
       return match[0];
     }, 20_000);
-    const { pid } = JSON.parse(line) as { pid: number };
-    expect(await run.exit).toBe(1);
-    expect(run.output()).toMatch(/crash on purpose/);
-    expect(alive(pid)).toBe(false);
+    const { pid, dir } = JSON.parse(line) as { pid: number; dir: string };
+    expect(await run.exit).toBe(exit);
+    await until(() => expect(alive(pid)).toBe(false), 5_000);
+    rmSync(dir, { recursive: true, force: true }); // left behind by SIGKILL (nothing could remove it)
   });
 });
