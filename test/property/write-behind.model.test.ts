@@ -266,7 +266,10 @@ class World {
               }
             },
             (error: unknown) => {
-              if (!(error instanceof WriteError)) this.bad(`flush rejected with ${String(error)}`);
+              if (!(error instanceof WriteError)) {
+                this.bad(`flush rejected with ${String(error)}`);
+                return;
+              }
               if (error.entries.length === 0) this.bad('a WriteError without entries');
               for (const [, v] of error.entries as Array<[Key, number]>) {
                 if (!this.gaveUp.has(v))

@@ -29,7 +29,7 @@ const save = async (id: string, account: Account) => {
 /** One "process": its own cache and bus subscriber over the shared server. */
 function process_(extra: Record<string, unknown> = {}): LoadingCache<string, Account> {
   const cache = new LoadingCache<string, Account>({
-    load: async (id) => {
+    load: async (id: string) => {
       dbState.reads++;
       const account = db.get(id);
       if (account === undefined) throw new Error(`no account ${id}`);
