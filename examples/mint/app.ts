@@ -195,7 +195,8 @@ export async function createMint(options: MintOptions): Promise<Mint> {
     const keys = new Set<string>();
     for (const t of batch) keys.add(summaryKey(t.userId, t.month));
     for (const key of keys) {
-      if (summaries.has(key)) summaries.refresh(key).catch(() => {}); // failures: onError
+      // a failed refresh keeps the old summary (stale windows); a later read tries again
+      if (summaries.has(key)) summaries.refresh(key).catch(() => {});
     }
   }
 

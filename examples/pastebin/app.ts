@@ -109,7 +109,8 @@ export async function createPastebin(options: PastebinOptions): Promise<Pastebin
     ttl: (paste) => (paste === null ? UNKNOWN_ID_TTL : Math.max(1, paste.expiresAt - clock.now())),
     clock,
     maxSize: maxBytes,
-    maxEntrySize: MAX_PASTE_BYTES + ENTRY_OVERHEAD,
+    // (a paste larger than the whole cache is stored in the database and read from it)
+    maxEntrySize: Math.min(MAX_PASTE_BYTES + ENTRY_OVERHEAD, maxBytes),
     sizeOf: (paste) => (paste === null ? 0 : Buffer.byteLength(paste.body)) + ENTRY_OVERHEAD,
   });
 
