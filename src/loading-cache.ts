@@ -511,9 +511,12 @@ export class LoadingCache<K, V> {
         );
       }
       const tkey = this.#tiers === undefined ? undefined : tierKey(key);
-      // the ttl is computed (a ttl function that throws refuses the write) before the store is asked
-      const ttl = this.#fresh.store(value, key, this.#clock.now(), undefined).ttl;
       const through = writes instanceof WriteThrough;
+      // write-through: the ttl is computed (a ttl function that throws refuses the write) before
+      // the store is asked; write-behind computes it when it caches, before queuing
+      const ttl = through
+        ? this.#fresh.store(value, key, this.#clock.now(), undefined).ttl
+        : undefined;
       return writes.write(key, value, () => this.#cacheWritten(key, value, ttl, tkey, through));
     } catch (error) {
       return Promise.reject(error);
@@ -1128,7 +1131,13 @@ export class LoadingCache<K, V> {
    * everywhere instead and the error rethrown. Write-behind: a refusal throws, nothing changed.
    * `onEvict` errors are reported (the write itself happened).
    */
-  #cacheWritten(key: K, value: V, ttl: number, tkey: string | undefined, stored: boolean): void {
+  #cacheWritten(
+    key: K,
+    value: V,
+    ttl: number | undefined,
+    tkey: string | undefined,
+    stored: boolean,
+  ): void {
     const entry = this.#fresh.store(value, key, this.#clock.now(), undefined, ttl);
     const mark = this.#enter();
     try {
@@ -1142,8 +1151,10 @@ export class LoadingCache<K, V> {
       throw error;
     } finally {
       this.#depth--;
-      for (const caught of this.#caught.splice(mark)) {
-        this.#report(caught, { tier: 'l1', operation: 'onEvict' });
+      if (this.#caught.length > mark) {
+        for (const caught of this.#caught.splice(mark)) {
+          this.#report(caught, { tier: 'l1', operation: 'onEvict' });
+        }
       }
     }
     this.#loads.release(key);
