@@ -299,8 +299,9 @@ export class WriteThrough<K, V> implements Writes<K, V> {
   }
 
   async flush(): Promise<void> {
-    // the callers got their errors: a flush only waits for the calls to settle
-    while (this.#inFlight.size > 0) await Promise.all(this.#inFlight);
+    // the writes made before it (later ones are not waited for, so a busy cache cannot starve
+    // a flush); their callers got their errors: a flush only waits for them to settle
+    await Promise.all([...this.#inFlight]);
   }
 
   release(): void {}

@@ -360,6 +360,23 @@ describe('write-through: callbacks that throw', () => {
   });
 });
 
+describe('write-through: flush', () => {
+  it('waits for the writes made before it, not for later ones', async () => {
+    const { calls, write } = manualStore<number>();
+    const cache = new LoadingCache<string, number>({ load: () => 0, write, maxEntries: 10 });
+    const before = cache.write('a', 1);
+    let flushed = false;
+    const flushing = cache.flush().then(() => (flushed = true));
+    cache.write('b', 2).catch(() => {}); // after the flush: never settled here
+    await flush();
+    expect(flushed).toBe(false);
+    calls[0]!.reject(new Error('failed')); // a failed write still settles the flush
+    await expect(before).rejects.toThrow('failed');
+    await flushing;
+    expect(flushed).toBe(true);
+  });
+});
+
 describe('write(): refusals and close', () => {
   it('is refused with a TypeError on a cache without write or writeMany', async () => {
     const cache = new LoadingCache<string, number>({ load: () => 0, maxEntries: 10 });
