@@ -8,6 +8,7 @@ import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { seededRandom, zipf } from '../../demo/random.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -131,42 +132,10 @@ function web(name: string, url: string, child: ChildProcess): Web {
   };
 }
 
-/** A small seeded PRNG (mulberry32): the same load every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 /** `count` item ids drawn from a Zipf(1) distribution over 1..ITEMS (a few are hot), seeded. */
 export function zipfKeys(count: number, seed = 42): string[] {
-  const weights = Array.from({ length: ITEMS }, (_, i) => 1 / (i + 1));
-  const total = weights.reduce((a, b) => a + b, 0);
-  const cumulative: number[] = [];
-  let sum = 0;
-  for (const w of weights) {
-    sum += w / total;
-    cumulative.push(sum);
-  }
-  const next = random(seed);
-  const keys: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const r = next();
-    let lo = 0;
-    let hi = ITEMS - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (cumulative[mid]! < r) lo = mid + 1;
-      else hi = mid;
-    }
-    keys.push(String(lo + 1));
-  }
-  return keys;
+  const pick = zipf(ITEMS, 1, seededRandom(seed)); // the search demo's sampler
+  return Array.from({ length: count }, () => String(pick() + 1));
 }
 
 /**
