@@ -95,6 +95,13 @@ export class RecencyList {
     return slot === this.head ? -1 : this.prev[slot]!;
   }
 
+  /** Every slot, most recently used first (a fresh array). */
+  slots(): number[] {
+    const slots: number[] = [];
+    for (let slot = this.head; slot !== -1; slot = this.after(slot)) slots.push(slot);
+    return slots;
+  }
+
   /** Forgets every slot and releases storage back to the initial capacity. */
   clear(): void {
     const capacity = Math.min(this.limit, INITIAL_CAPACITY);

@@ -1,4 +1,4 @@
-/** Public option types of `LruCache`, and their validation into resolved, frozen settings. */
+/** Public option types of `LruCache` (and `TinyLfuCache`), and their validation into resolved, frozen settings. */
 
 import { type Clock, systemClock } from './clock.js';
 import {
@@ -229,20 +229,29 @@ function checkClock(value: unknown): Clock {
   return clock;
 }
 
-/** Validates constructor options; throws before anything is built if any is wrong. */
-export function resolveOptions<K, V>(options: unknown): ResolvedOptions<K, V> {
+/**
+ * Validates constructor options; throws before anything is built if any is wrong. `owner` names
+ * the class in messages; `more` lists option keys that class takes besides the common ones (it
+ * checks them itself).
+ */
+export function resolveOptions<K, V>(
+  options: unknown,
+  owner = 'LruCache',
+  more: readonly string[] = [],
+): ResolvedOptions<K, V> {
   if (options === undefined) {
     throw new TypeError(
-      'lrukit: LruCache needs options with "maxEntries" or "maxSize", got undefined',
+      `lrukit: ${owner} needs options with "maxEntries" or "maxSize", got undefined`,
     );
   }
-  const o = checkOptionsObject('LruCache options', options, KNOWN) as Record<string, unknown>;
+  const known = more.length === 0 ? KNOWN : new Set([...KNOWN, ...more]);
+  const o = checkOptionsObject(`${owner} options`, options, known) as Record<string, unknown>;
   const maxEntries = o.maxEntries === undefined ? Infinity : checkMaxEntries(o.maxEntries);
   const maxSize =
     o.maxSize === undefined ? Infinity : checkSize(option('maxSize'), o.maxSize, true);
   if (maxEntries === Infinity && maxSize === Infinity) {
     throw new TypeError(
-      'lrukit: LruCache needs option "maxEntries" or "maxSize" (or both), got neither: an unbounded cache is refused',
+      `lrukit: ${owner} needs option "maxEntries" or "maxSize" (or both), got neither: an unbounded cache is refused`,
     );
   }
   const sized = maxSize !== Infinity;

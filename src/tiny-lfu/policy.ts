@@ -1,0 +1,323 @@
+/**
+ * WTinyLfu: the W-TinyLFU eviction policy over a {@link Store} — an LRU admission window in front
+ * of a segmented-LRU main space (probation and protected), a frequency sketch deciding admission,
+ * and a hill climber sizing the window. It owns the slots' order; the store owns the entries.
+ *
+ * Design notes (after Einziger, Friedman and Manes, "TinyLFU", and Caffeine's design):
+ * - New entries enter the window (1 % of the capacity at first). An entry pushed out of the
+ *   window is a candidate for the main space: while the main space lacks room for it, it duels
+ *   the main space's victim (probation's least recently used entry, else protected's), and wins
+ *   if the sketch estimates it more frequent. A candidate that loses is evicted at once (reason
+ *   `'evict'`). A warm candidate (frequency >= 6) that loses is still admitted once in 128 duels,
+ *   at random, so that crafted keys colliding with a victim cannot lock it out.
+ * - The main space is a segmented LRU: a hit in probation promotes the entry to protected (80 %
+ *   of the main space); protected's overflow goes back to probation's front.
+ * - Hits are recorded in a small read buffer (a slot per hit) and applied — sketch increment,
+ *   move in its segment, promotion — in order, before anything else looks at or changes the
+ *   order (a write, a removal, iteration) or when the buffer is full, as Caffeine does. The
+ *   decisions are the same as applying each hit at once; a hit costs an append.
+ * - Capacity is counted in entries (`maxEntries`) or, with `maxSize`, in size units.
+ */
+
+import type { Policy, Store } from '../core/store.js';
+import { FrequencySketch, hashKey } from '../frequency-sketch.js';
+import { HillClimber } from './climber.js';
+import { PROBATION, PROTECTED, type Segments, WINDOW } from './segments.js';
+
+/** Counted in the window's share of capacity at first. */
+const WINDOW_SHARE = 0.01;
+/** The protected segment's share of the main space. */
+const PROTECTED_SHARE = 0.8;
+/** A candidate at least this frequent may win a lost duel at random (anti hash flooding). */
+const WARM = 6;
+/** Most entries moved between window and main per adjustment of the window. */
+const TRANSFER_LIMIT = 1000;
+/** Hits buffered before they are applied. */
+const READ_BUFFER = 128;
+
+export class WTinyLfu<K, V> implements Policy<K, V> {
+  readonly #s: Store<K, V>;
+  readonly segs: Segments;
+  /** Each slot's key hash under the sketch's seed. */
+  #hashes: Int32Array;
+  /** Capacity in weight units: `maxSize` when given, else `maxEntries`. */
+  #capacity: number;
+  #windowMax: number;
+  #protectedMax: number;
+  readonly #sketch: FrequencySketch;
+  readonly #climber: HillClimber;
+  #random: number;
+  /** Slots hit since the buffer was last applied, oldest first. */
+  readonly #reads = new Int32Array(READ_BUFFER);
+  #readCount = 0;
+  /**
+   * The slot `write` is storing, whose size enters `totalSize` only once eviction has made room
+   * for it (so the sum never exceeds `maxSize` and stays exact); -1 outside `write`.
+   */
+  #incoming = -1;
+
+  constructor(store: Store<K, V>, segments: Segments, seed: number | undefined) {
+    this.#s = store;
+    this.segs = segments;
+    this.#hashes = new Int32Array(this.segs.capacity);
+    this.#capacity = store.maxSize !== Infinity ? store.maxSize : store.maxEntries;
+    this.#windowMax = Math.max(1, Math.round(this.#capacity * WINDOW_SHARE));
+    this.#protectedMax = Math.floor((this.#capacity - this.#windowMax) * PROTECTED_SHARE);
+    this.#sketch = new FrequencySketch(
+      Math.min(store.maxEntries, 1 << 16),
+      seed === undefined ? {} : { seed },
+    );
+    this.#climber = new HillClimber(this.#capacity);
+    this.#random = this.#sketch.seed ^ 0x5bd1_e995 || 1;
+  }
+
+  /** Records a `get` hit on `slot`; applied with the buffer. */
+  hit(slot: number): void {
+    const n = this.#readCount;
+    this.#reads[n] = slot;
+    this.#readCount = n + 1;
+    if (n + 1 === READ_BUFFER) this.#drain();
+  }
+
+  /** Records a `get` miss (for the hill climber). */
+  miss(): void {
+    this.#climber.misses++;
+  }
+
+  slots(): number[] {
+    this.#drain();
+    const slots: number[] = [];
+    const segs = this.segs;
+    for (const s of [WINDOW, PROTECTED, PROBATION]) {
+      for (let slot = segs.heads[s]!; slot !== -1; slot = segs.after(slot)) slots.push(slot);
+    }
+    return slots;
+  }
+
+  remove(slot: number): void {
+    if (this.#readCount !== 0) this.#drain();
+    this.segs.remove(slot, this.#weight(slot));
+    if (slot === this.#incoming) {
+      // refused: its size never entered totalSize, so the store must subtract nothing
+      this.#incoming = -1;
+      this.#s.sizes![slot] = 0;
+    }
+  }
+
+  write(key: K, value: V, ttl: number, size: number): void {
+    if (this.#readCount !== 0) this.#drain();
+    const s = this.#s;
+    const sketch = this.#sketch;
+    let slot = s.map.get(key);
+    let now = Number.NaN;
+    const sizes = s.sizes;
+    if (slot !== undefined) {
+      const old = s.values[slot];
+      s.values[slot] = value;
+      if (sizes !== undefined) {
+        // the old size leaves the sum now, the new one enters after eviction (see #incoming)
+        s.totalSize -= sizes[slot]!;
+        this.segs.reweigh(slot, sizes[slot]!, size);
+        sizes[slot] = size;
+        this.#incoming = slot;
+      }
+      if (old !== value) now = s.replaced(slot, key, old, now);
+      sketch.incrementHash(this.#hashes[slot]!);
+      this.#touch(slot);
+    } else {
+      const hash = hashKey(key, sketch.seed);
+      slot = this.segs.push(WINDOW, sizes === undefined ? 1 : size);
+      if (slot >= s.columns) this.#grow();
+      s.keys[slot] = key === 0 ? (0 as K) : key;
+      s.values[slot] = value;
+      this.#hashes[slot] = hash;
+      s.map.set(key, slot);
+      if (sizes !== undefined) {
+        // the column as it is now: #grow may have replaced the one read above
+        s.sizes![slot] = size;
+        this.#incoming = slot;
+      }
+      const size2 = s.map.size * 2;
+      if (size2 > sketch.capacity && sketch.capacity < s.maxEntries) {
+        sketch.ensureCapacity(Math.min(s.maxEntries, size2));
+      }
+      sketch.incrementHash(hash);
+    }
+    s.sets++;
+    now = s.expireIn(slot, ttl, now);
+    this.#evict(Number.isNaN(now) ? s.now() : now);
+    if (this.#incoming !== -1) {
+      s.totalSize += s.sizes![this.#incoming]!;
+      this.#incoming = -1;
+    }
+  }
+
+  resized(now: number): void {
+    this.#drain();
+    const s = this.#s;
+    this.segs.limit = Math.max(s.maxEntries, this.segs.capacity);
+    const capacity = s.maxSize !== Infinity ? s.maxSize : s.maxEntries;
+    const share = this.#windowMax / this.#capacity;
+    this.#capacity = capacity;
+    this.#windowMax = Math.max(1, Math.round(capacity * share));
+    this.#protectedMax = Math.floor((capacity - this.#windowMax) * PROTECTED_SHARE);
+    this.#climber.reset(capacity);
+    this.#evict(now);
+  }
+
+  clear(): number {
+    this.#climber.hits += this.#readCount;
+    this.#readCount = 0;
+    this.segs.clear();
+    this.#hashes = new Int32Array(this.segs.capacity);
+    this.#sketch.clear();
+    return this.segs.capacity;
+  }
+
+  /** Applies the buffered hits, oldest first. */
+  #drain(): void {
+    const n = this.#readCount;
+    if (n === 0) return;
+    this.#readCount = 0;
+    this.#climber.hits += n;
+    const reads = this.#reads;
+    const hashes = this.#hashes;
+    const sketch = this.#sketch;
+    for (let i = 0; i < n; i++) {
+      const slot = reads[i]!;
+      sketch.incrementHash(hashes[slot]!);
+      this.#touch(slot);
+    }
+  }
+
+  #incomingSize(): number {
+    return this.#incoming === -1 ? 0 : this.#s.sizes![this.#incoming]!;
+  }
+
+  #weight(slot: number): number {
+    const sizes = this.#s.sizes;
+    return sizes === undefined ? 1 : sizes[slot]!;
+  }
+
+  #grow(): void {
+    const capacity = this.segs.capacity;
+    const hashes = new Int32Array(capacity);
+    hashes.set(this.#hashes);
+    this.#hashes = hashes;
+    this.#s.grow(capacity);
+  }
+
+  /** Records an access: recency within the segment; a probation hit is promoted to protected. */
+  #touch(slot: number): void {
+    const segs = this.segs;
+    if (segs.segment[slot] !== PROBATION) {
+      segs.toFront(slot);
+      return;
+    }
+    segs.moveToFront(slot, PROTECTED, this.#weight(slot));
+    if (segs.weights[PROTECTED]! > this.#protectedMax) this.#demoteProtected();
+  }
+
+  /** Moves protected's least recently used entries to probation's front while it is over. */
+  #demoteProtected(): void {
+    const segs = this.segs;
+    while (segs.weights[PROTECTED]! > this.#protectedMax && segs.tails[PROTECTED] !== -1) {
+      const tail = segs.tails[PROTECTED]!;
+      segs.moveToFront(tail, PROBATION, this.#weight(tail));
+    }
+  }
+
+  /** Evicts until both bounds hold, admitting window overflow into the main space or not. */
+  #evict(now: number): void {
+    const s = this.#s;
+    const segs = this.segs;
+    const total = s.totalSize + this.#incomingSize();
+    if (s.map.size >= s.maxEntries || total * 2 >= s.maxSize) this.#climb();
+    while (segs.weights[WINDOW]! > this.#windowMax && segs.tails[WINDOW] !== -1) {
+      this.#admitOrEvict(segs.tails[WINDOW]!, now);
+    }
+    // room for the entry being written, whose size is not in totalSize yet: an exact comparison
+    while (s.map.size > s.maxEntries || s.totalSize > s.maxSize - this.#incomingSize()) {
+      let victim = segs.tails[PROBATION]!;
+      if (victim === -1) victim = segs.tails[PROTECTED]!;
+      if (victim === -1) victim = segs.tails[WINDOW]!;
+      s.remove(victim, s.expiredAt(victim, now) ? 'expire' : 'evict');
+    }
+  }
+
+  /** The window's least recently used entry duels main's victims until it fits or loses. */
+  #admitOrEvict(candidate: number, now: number): void {
+    const s = this.#s;
+    const segs = this.segs;
+    const weight = this.#weight(candidate);
+    const mainMax = this.#capacity - this.#windowMax;
+    if (s.expiredAt(candidate, now)) {
+      s.remove(candidate, 'expire');
+      return;
+    }
+    if (weight > mainMax) {
+      s.remove(candidate, 'evict');
+      return;
+    }
+    while (segs.weights[PROBATION]! + segs.weights[PROTECTED]! + weight > mainMax) {
+      let victim = segs.tails[PROBATION]!;
+      if (victim === -1) victim = segs.tails[PROTECTED]!;
+      if (victim === -1) break;
+      if (s.expiredAt(victim, now)) {
+        s.remove(victim, 'expire');
+      } else if (this.#admits(candidate, victim)) {
+        s.remove(victim, 'evict');
+      } else {
+        s.remove(candidate, 'evict');
+        return;
+      }
+    }
+    segs.moveToFront(candidate, PROBATION, weight);
+  }
+
+  #admits(candidate: number, victim: number): boolean {
+    const sketch = this.#sketch;
+    const c = sketch.frequencyOfHash(this.#hashes[candidate]!);
+    const v = sketch.frequencyOfHash(this.#hashes[victim]!);
+    if (c > v) return true;
+    if (c < WARM) return false;
+    // xorshift32: reproducible from the seed
+    let x = this.#random;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.#random = x;
+    return (x & 127) === 0;
+  }
+
+  /** Moves capacity between the window and the main space as the hill climber says. */
+  #climb(): void {
+    const amount = this.#climber.adjustment();
+    if (amount === 0) return;
+    const segs = this.segs;
+    let moved = 0;
+    if (amount > 0) {
+      const quota = Math.min(amount, this.#protectedMax);
+      for (let i = 0; i < TRANSFER_LIMIT; i++) {
+        let slot = segs.tails[PROBATION]!;
+        if (slot === -1) slot = segs.tails[PROTECTED]!;
+        if (slot === -1 || moved + this.#weight(slot) > quota) break;
+        moved += this.#weight(slot);
+        segs.moveToFront(slot, WINDOW, this.#weight(slot));
+      }
+      this.#windowMax += moved;
+      this.#protectedMax -= moved;
+    } else {
+      const quota = Math.min(-amount, Math.max(0, this.#windowMax - 1));
+      for (let i = 0; i < TRANSFER_LIMIT; i++) {
+        const slot = segs.tails[WINDOW]!;
+        if (slot === -1 || moved + this.#weight(slot) > quota) break;
+        moved += this.#weight(slot);
+        segs.moveToFront(slot, PROBATION, this.#weight(slot));
+      }
+      this.#windowMax -= moved;
+      this.#protectedMax += moved;
+    }
+    this.#demoteProtected();
+  }
+}
