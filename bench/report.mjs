@@ -754,7 +754,9 @@ export function writeDocs(root, results, sections, meta) {
     `- ttl: lrukit \`ttl\`, lru-cache \`ttl\`, tiny-lru \`lru(max, ttl)\`, quick-lru \`maxAge\`. No ttl: ${noTtl.join(', ')}.`,
     '- The Map floor is a plain unbounded `Map` (no recency, no eviction); it is left out of set-evict, where eviction is the point.',
     ...adapterNotes,
-    '- lrukit is measured from its built output, `dist/index.js`.',
+    '- lrukit is measured from its built output, `dist/index.js` (with `--commit`, built from that commit alone in a scratch copy).',
+    `- \`TinyLfuCache\`, lrukit's opt-in W-TinyLFU (seed ${TINY_LFU_SEED}), runs get-int, get-str16 (16-character string keys, run by lrukit's two policies only), set-evict and zipf, and the memory section; it is compared with \`LruCache\`, never with the peers. ` +
+      'The hit-ratio section replays every trace through both (get, set on miss) and checks `LruCache` against the exact-LRU figures.',
     '',
     ...rest.flatMap(renderSection),
   ];
