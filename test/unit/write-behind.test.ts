@@ -249,6 +249,24 @@ describe('write-behind: queued, coalesced, batched', () => {
     expect(calls[1]!.entries).toEqual([['b', 2]]);
   });
 
+  it('a store that returns a plain value (not a Promise) has stored the batch', async () => {
+    const db = new Map<string, number>();
+    const cache = new LoadingCache<string, number>({
+      load: () => 0,
+      writeMany: (entries) => {
+        for (const [k, v] of entries) db.set(k, v);
+        return entries.length; // not a Promise
+      },
+      writeBehind: { delay: 10 },
+      maxEntries: 10,
+      clock: new ManualClock(),
+    });
+    await cache.write('a', 1);
+    await cache.flush();
+    expect(db.get('a')).toBe(1);
+    expect(cache.stats).toMatchObject({ writes: 1, writeErrors: 0, queued: 0 });
+  });
+
   it('delay 0 sends at once', async () => {
     const { calls, writeMany } = manualBatches();
     const cache = new LoadingCache<string, number>({
