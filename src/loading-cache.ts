@@ -600,8 +600,9 @@ export class LoadingCache<K, V> {
    * Resolves when every `write` made before it is stored, and every write to the shared tier and
    * every bus message started so far has finished. Write-behind writes still waiting for their
    * `delay` are sent at once (a failed call still waits for its retry's backoff). Rejects with a
-   * {@link WriteError} listing the writes made before it that could not be stored after every
-   * retry (each also went to `onError`); tier failures never reject it (they went to `onError`).
+   * {@link WriteError} listing the writes made before it that were given up, after every retry,
+   * while it waited (each also went to `onError`; one given up before the call went there only);
+   * tier failures never reject it (they went to `onError`).
    *
    * @example
    * ```ts

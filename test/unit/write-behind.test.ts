@@ -393,6 +393,23 @@ describe('write-behind: failures', () => {
     expect(((error as WriteError).cause as Error).message).toBe('sync throw');
   });
 
+  it('a write given up before flush() was called went to onError only: the flush resolves', async () => {
+    const clock = new ManualClock();
+    const reported: unknown[] = [];
+    const cache = new LoadingCache<string, number>({
+      load: () => 0,
+      writeMany: () => Promise.reject(new Error('down')),
+      writeBehind: { delay: 0, retries: 0 },
+      maxEntries: 10,
+      clock,
+      onError: (_e, context) => reported.push(context),
+    });
+    await cache.write('a', 1);
+    await flush();
+    expect(reported).toHaveLength(1);
+    await expect(cache.flush()).resolves.toBeUndefined();
+  });
+
   it('retries use write per key when there is no writeMany; operation says which', async () => {
     const clock = new ManualClock();
     const contexts: unknown[] = [];
