@@ -9,6 +9,10 @@
  *   of each key's current load. Only the current load of a key may store its outcome.
  * - `freshness.ts`: an entry's windows (fresh, refresh-ahead, stale, remembered failure).
  * - `tiers.ts`: the shared tier and the bus (tier keys, writes, messages, counters).
+ * - `writes.ts`: `write()` to the backing store: the write options and write-through (store
+ *   first, serialized per key); `write-queue.ts`: write-behind (coalescing, batches, retries,
+ *   backpressure, flush). The class caches what they write; reads of a key with a queued write
+ *   get the queued value, and a load never stores over it.
  *
  * Callback errors: every synchronous operation (`get`'s removal of an expired entry, `set`,
  * `invalidate`, `clear`) finishes all its work, then rethrows the first error an `onEvict` threw
