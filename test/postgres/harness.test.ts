@@ -100,7 +100,8 @@ describe('startPostgres', () => {
     expect(await again.query('SELECT x FROM crashed')).toEqual([{ x: 7 }]);
   });
 
-  it.each([
+  // (concurrent: each starts a process and a server of its own; nothing else shares them)
+  it.concurrent.each([
     ['crashes (an uncaught error)', 'throw', 1],
     ['is killed with SIGKILL', 'sigkill', 'SIGKILL'],
   ])('a process that %s takes its server with it', async (_, how, exit) => {
