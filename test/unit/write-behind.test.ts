@@ -2,7 +2,14 @@
 // order; batches to writeMany, or write per key with bounded concurrency; retries with backoff on
 // the cache's clock, then onError; backpressure; reads see queued writes; flush and close.
 // Every delay and backoff runs on a ManualClock: nothing sleeps.
-import { type ErrorContext, LoadingCache, WriteError, type WriteErrorContext } from 'lrukit';
+import {
+  type ErrorContext,
+  LoadingCache,
+  type WriteBehindOptions,
+  WriteError,
+  type WriteErrorContext,
+  type WriteOptions,
+} from 'lrukit';
 import { ManualClock } from 'lrukit/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { flush, manualLoader } from '../shared/loaders.js';
@@ -68,6 +75,21 @@ function flakyStore() {
   return { db, state, writeMany };
 }
 
+/** A write-behind cache on `clock`: the loader answers 0, ten entries, `store` and `writeBehind`. */
+function behind(
+  clock: ManualClock,
+  store: WriteOptions<string, number>,
+  writeBehind: WriteBehindOptions,
+): LoadingCache<string, number> {
+  return new LoadingCache<string, number>({
+    load: () => 0,
+    ...store,
+    writeBehind,
+    maxEntries: 10,
+    clock,
+  });
+}
+
 describe('write-behind: queued, coalesced, batched', () => {
   it('caches at once and writes after delay, in one writeMany call', async () => {
     const clock = new ManualClock();
@@ -107,13 +129,7 @@ describe('write-behind: queued, coalesced, batched', () => {
   it('coalesces writes to one key: the last wins, one entry reaches the store', async () => {
     const clock = new ManualClock();
     const { calls, writeMany } = manualBatches();
-    const cache = new LoadingCache<string, number>({
-      load: () => 0,
-      writeMany,
-      writeBehind: { delay: 100 },
-      maxEntries: 10,
-      clock,
-    });
+    const cache = behind(clock, { writeMany }, { delay: 100 });
     await cache.write('k', 1);
     await cache.write('k', 2);
     await cache.write('k', 3);
@@ -125,13 +141,7 @@ describe('write-behind: queued, coalesced, batched', () => {
   it('keeps per-key order: a write to a key in a store call waits for it, even on flush', async () => {
     const clock = new ManualClock();
     const { calls, log, writeMany } = manualBatches();
-    const cache = new LoadingCache<string, number>({
-      load: () => 0,
-      writeMany,
-      writeBehind: { delay: 10 },
-      maxEntries: 10,
-      clock,
-    });
+    const cache = behind(clock, { writeMany }, { delay: 10 });
     await cache.write('k', 1);
     clock.advance(10);
     expect(calls).toHaveLength(1);
@@ -156,13 +166,7 @@ describe('write-behind: queued, coalesced, batched', () => {
   it('sends batches of at most maxBatch, a full batch without waiting for delay', async () => {
     const clock = new ManualClock();
     const { calls, writeMany } = manualBatches();
-    const cache = new LoadingCache<string, number>({
-      load: () => 0,
-      writeMany,
-      writeBehind: { delay: 1_000, maxBatch: 2 },
-      maxEntries: 10,
-      clock,
-    });
+    const cache = behind(clock, { writeMany }, { delay: 1_000, maxBatch: 2 });
     for (const [i, key] of ['a', 'b', 'c', 'd', 'e'].entries()) await cache.write(key, i);
     expect(calls.map((c) => c.entries.length)).toEqual([2, 2]); // full batches went at once
     clock.advance(1_000);
@@ -183,13 +187,7 @@ describe('write-behind: queued, coalesced, batched', () => {
           }),
         ),
     );
-    const cache = new LoadingCache<string, number>({
-      load: () => 0,
-      write,
-      writeBehind: { delay: 0, concurrency: 2, maxBatch: 100 },
-      maxEntries: 10,
-      clock,
-    });
+    const cache = behind(clock, { write }, { delay: 0, concurrency: 2, maxBatch: 100 });
     for (const key of ['a', 'b', 'c', 'd', 'e']) await cache.write(key, 1);
     expect(write).toHaveBeenCalledTimes(2);
     const flushed = cache.flush();
@@ -206,13 +204,7 @@ describe('write-behind: queued, coalesced, batched', () => {
   it('without writeMany, a single write still waits for delay (maxBatch ready writes go early)', async () => {
     const clock = new ManualClock();
     const write = vi.fn(() => Promise.resolve());
-    const cache = new LoadingCache<string, number>({
-      load: () => 0,
-      write,
-      writeBehind: { delay: 100, maxBatch: 3 },
-      maxEntries: 10,
-      clock,
-    });
+    const cache = behind(clock, { write }, { delay: 100, maxBatch: 3 });
     await cache.write('a', 1);
     await cache.write('b', 1);
     clock.advance(99);
@@ -231,13 +223,7 @@ describe('write-behind: queued, coalesced, batched', () => {
   it('a due write waits for a free call slot without spinning the clock (regression: a 0 ms timer re-armed forever)', async () => {
     const clock = new ManualClock();
     const { calls, writeMany } = manualBatches();
-    const cache = new LoadingCache<string, number>({
-      load: () => 0,
-      writeMany,
-      writeBehind: { delay: 10, concurrency: 1 },
-      maxEntries: 10,
-      clock,
-    });
+    const cache = behind(clock, { writeMany }, { delay: 10, concurrency: 1 });
     await cache.write('a', 1);
     clock.advance(10);
     await cache.write('b', 2);
@@ -285,13 +271,7 @@ describe('write-behind: failures', () => {
   it('retries a failed batch with exponential backoff on the clock, then stores it', async () => {
     const clock = new ManualClock();
     const { db, state, writeMany } = flakyStore();
-    const cache = new LoadingCache<string, number>({
-      load: () => 0,
-      writeMany,
-      writeBehind: { delay: 10, retries: 3, retryDelay: 100 },
-      maxEntries: 10,
-      clock,
-    });
+    const cache = behind(clock, { writeMany }, { delay: 10, retries: 3, retryDelay: 100 });
     state.down = new Error('down');
     await cache.write('a', 1);
     clock.advance(10);
@@ -431,13 +411,7 @@ describe('write-behind: failures', () => {
   it('a write to a key whose batch waits for a retry replaces the value that batch will send', async () => {
     const clock = new ManualClock();
     const { db, state, writeMany } = flakyStore();
-    const cache = new LoadingCache<string, number>({
-      load: () => 0,
-      writeMany,
-      writeBehind: { delay: 10, retries: 1, retryDelay: 100 },
-      maxEntries: 10,
-      clock,
-    });
+    const cache = behind(clock, { writeMany }, { delay: 10, retries: 1, retryDelay: 100 });
     state.down = new Error('down');
     await cache.write('a', 1);
     clock.advance(10);
@@ -454,13 +428,7 @@ describe('write-behind: failures', () => {
   it('a hung store call holds its keys and flush, but not other keys; the queue bound holds', async () => {
     const clock = new ManualClock();
     const { calls, writeMany } = manualBatches();
-    const cache = new LoadingCache<string, number>({
-      load: () => 0,
-      writeMany,
-      writeBehind: { delay: 0, maxQueue: 2, concurrency: 2 },
-      maxEntries: 10,
-      clock,
-    });
+    const cache = behind(clock, { writeMany }, { delay: 0, maxQueue: 2, concurrency: 2 });
     await cache.write('hung', 1);
     let flushed = false;
     cache.flush().then(() => (flushed = true));
@@ -489,13 +457,7 @@ describe('write-behind: backpressure', () => {
   it('a full queue makes write wait, uncached, until a write is stored; in-flight writes count', async () => {
     const clock = new ManualClock();
     const { calls, writeMany } = manualBatches();
-    const cache = new LoadingCache<string, number>({
-      load: () => 0,
-      writeMany,
-      writeBehind: { delay: 0, maxQueue: 2 },
-      maxEntries: 10,
-      clock,
-    });
+    const cache = behind(clock, { writeMany }, { delay: 0, maxQueue: 2 });
     await cache.write('a', 1);
     await cache.write('b', 2);
     expect(calls).toHaveLength(2); // both in flight
@@ -514,13 +476,7 @@ describe('write-behind: backpressure', () => {
   it('waiting writes are admitted in order, and a write to a queued key coalesces without waiting', async () => {
     const clock = new ManualClock();
     const { calls, db, writeMany } = manualBatches();
-    const cache = new LoadingCache<string, number>({
-      load: () => 0,
-      writeMany,
-      writeBehind: { delay: 100, maxQueue: 2 },
-      maxEntries: 10,
-      clock,
-    });
+    const cache = behind(clock, { writeMany }, { delay: 100, maxQueue: 2 });
     await cache.write('a', 1);
     await cache.write('b', 1);
     await cache.write('a', 2); // coalesces: no room needed
@@ -697,13 +653,7 @@ describe('write-behind: flush and close', () => {
   it('flush sends at once, without waiting for delay, and resolves once stored', async () => {
     const clock = new ManualClock();
     const { calls, writeMany } = manualBatches();
-    const cache = new LoadingCache<string, number>({
-      load: () => 0,
-      writeMany,
-      writeBehind: { delay: 60_000 },
-      maxEntries: 10,
-      clock,
-    });
+    const cache = behind(clock, { writeMany }, { delay: 60_000 });
     await cache.write('a', 1);
     let done = false;
     const flushed = cache.flush().then(() => (done = true));
@@ -718,13 +668,7 @@ describe('write-behind: flush and close', () => {
   it('flush waits for what was written before it, not for what comes after', async () => {
     const clock = new ManualClock();
     const { calls, writeMany } = manualBatches();
-    const cache = new LoadingCache<string, number>({
-      load: () => 0,
-      writeMany,
-      writeBehind: { delay: 10 },
-      maxEntries: 10,
-      clock,
-    });
+    const cache = behind(clock, { writeMany }, { delay: 10 });
     await cache.write('a', 1);
     const flushed = cache.flush();
     await cache.write('b', 2);
@@ -771,13 +715,7 @@ describe('write-behind: flush and close', () => {
   it('close waits for writes that were waiting for room', async () => {
     const clock = new ManualClock();
     const { db, writeMany } = flakyStore();
-    const cache = new LoadingCache<string, number>({
-      load: () => 0,
-      writeMany,
-      writeBehind: { delay: 1_000, maxQueue: 1 },
-      maxEntries: 10,
-      clock,
-    });
+    const cache = behind(clock, { writeMany }, { delay: 1_000, maxQueue: 1 });
     await cache.write('a', 1);
     const waiting = cache.write('b', 2);
     await cache.close();
