@@ -10,7 +10,8 @@
  * `dirs` in order of preference (the repository's copies first): a trace, and its row of the
  * table, come from the first directory that has them; missing directories are passed over, and
  * `extra/` is read from the last one that has it. `zipf`: `{ keys, requests, size, exponent, seed }`,
- * absent for none. `tinyLfu: false` replays `LruCache` only.
+ * absent for none. `tinyLfu: false` replays `LruCache` only; `main: false` skips the traces of the
+ * README table (the driver replays them and `extra/` in two processes at once).
  * Prints one line of JSON: `{ main: [...], extra: [...], zipf }`; a row's `match` is false on any
  * difference between lrukit's LRU and the expected figure; `tinyHits`/`tinyGot` are TinyLfuCache's.
  */
@@ -151,7 +152,7 @@ for (const d of dirs) {
 }
 
 const main = [];
-for (const [trace, cases] of table) {
+for (const [trace, cases] of args.main === false ? [] : table) {
   if (args.only && !args.only.includes(trace)) continue;
   const file = dirs.map((d) => join(d, `${trace}.trace.gz`)).find((f) => existsSync(f));
   if (file === undefined) throw new Error(`bench: ${trace}.trace.gz is in none of ${dirs}`);
