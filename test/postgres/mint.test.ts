@@ -161,6 +161,26 @@ describe('examples/mint on PostgreSQL', () => {
     await until(async () => expect(await dashboard(auth)).toMatchObject({ ageMs: 0 }));
   });
 
+  it('bad input gets a clear error, and nothing is queued', async () => {
+    const { app, base, login, post, dashboard } = await start();
+    const auth = await login('eve');
+    const bad = await post(auth, [
+      { amount: -1, merchant: 'ok' },
+      { amount: 'x', merchant: 'Cafe' },
+    ]);
+    expect(bad).toMatchObject({
+      status: 400,
+      error: 'amount must be a number (negative: spent), got x',
+    });
+    expect(app.transactions.stats.queued).toBe(0); // the whole request is refused, not half of it
+    expect((await post(auth, [{ amount: -1 }])).error).toMatch(/merchant must be a string/);
+    expect((await dashboard(auth, 'March')).error).toBe('month must be YYYY-MM, got March');
+    const noUser = await fetch(`${base}/login`, { method: 'POST', body: '{"user":"a b"}' });
+    expect(noUser.status).toBe(400);
+    const notJson = await fetch(`${base}/login`, { method: 'POST', body: 'ada' });
+    expect(((await notJson.json()) as { error: string }).error).toBe('body must be JSON');
+  });
+
   it('SIGTERM flushes the queued transactions before the process exits', async () => {
     const run = runTs('examples/mint/main.ts', [
       '--database',
