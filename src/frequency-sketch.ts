@@ -5,9 +5,11 @@
  * Design notes (after the TinyLFU paper, Einziger, Friedman and Manes, and Caffeine's sketch):
  * - Counters are 4 bits, eight to a `Uint32Array` word; the table holds 16 counters per entry of
  *   capacity (8 bytes per entry), rounded up to a power of two words.
- * - Each key is hashed once to 32 bits (with a per-sketch seed); four indices and four counter
- *   offsets are derived from that hash. The estimate is the smallest of the four counters, so it
- *   never undercounts within a period (until a counter saturates at 15).
+ * - Each key is hashed once to 32 bits (with a per-sketch seed). Its low bits choose a block of
+ *   16 words (64 bytes, one cache line, as Caffeine's sketch does), and 20 bits of the spread hash
+ *   choose one counter in each quarter of the block, so an update touches one cache line instead
+ *   of four. The estimate is the smallest of the four counters, so it never undercounts within a
+ *   period (until a counter saturates at 15).
  * - Aging: after `10 × capacity` increments every counter is halved, so the sketch follows a
  *   changing popularity instead of remembering forever.
  * - Hashing costs, measured on Node 20 (see the report in issue 13): integers are one multiply
@@ -127,7 +129,7 @@ export class FrequencySketch {
     let words = 16;
     while (words < wanted * 2) words *= 2;
     this.#table = new Uint32Array(words);
-    this.#mask = words - 1;
+    this.#mask = words / 16 - 1; // blocks of 16 words
     this.sampleSize = 10 * wanted;
     this.size = 0;
   }
@@ -140,16 +142,13 @@ export class FrequencySketch {
   /** {@link FrequencySketch.frequency} for a hash from {@link hashKey} with this seed. */
   frequencyOfHash(hash: number): number {
     const table = this.#table;
-    const mask = this.#mask;
-    // unrolled: the four indices are one multiply-and-mix each, with the constants inline
-    let h = Math.imul(hash + S0, S0);
-    const c0 = (table[(h ^ (h >>> 15)) & mask]! >>> ((hash & 7) << 2)) & 15;
-    h = Math.imul(hash + S1, S1);
-    const c1 = (table[(h ^ (h >>> 15)) & mask]! >>> (((hash >>> 8) & 7) << 2)) & 15;
-    h = Math.imul(hash + S2, S2);
-    const c2 = (table[(h ^ (h >>> 15)) & mask]! >>> (((hash >>> 16) & 7) << 2)) & 15;
-    h = Math.imul(hash + S3, S3);
-    const c3 = (table[(h ^ (h >>> 15)) & mask]! >>> (((hash >>> 24) & 7) << 2)) & 15;
+    // the key's block of 16 words (one 64-byte cache line); a counter in each quarter of it
+    const block = (hash & this.#mask) << 4;
+    const h = Math.imul(hash ^ (hash >>> 16), SPREAD);
+    const c0 = (table[block + ((h >>> 12) & 3)]! >>> ((h >>> 12) & 28)) & 15;
+    const c1 = (table[block + 4 + ((h >>> 17) & 3)]! >>> ((h >>> 17) & 28)) & 15;
+    const c2 = (table[block + 8 + ((h >>> 22) & 3)]! >>> ((h >>> 22) & 28)) & 15;
+    const c3 = (table[block + 12 + ((h >>> 27) & 3)]! >>> ((h >>> 27) & 28)) & 15;
     return Math.min(c0, c1, c2, c3);
   }
 
@@ -161,32 +160,32 @@ export class FrequencySketch {
   /** {@link FrequencySketch.increment} for a hash from {@link hashKey} with this seed. */
   incrementHash(hash: number): void {
     const table = this.#table;
-    const mask = this.#mask;
-    let h = Math.imul(hash + S0, S0);
-    const i0 = (h ^ (h >>> 15)) & mask;
-    h = Math.imul(hash + S1, S1);
-    const i1 = (h ^ (h >>> 15)) & mask;
-    h = Math.imul(hash + S2, S2);
-    const i2 = (h ^ (h >>> 15)) & mask;
-    h = Math.imul(hash + S3, S3);
-    const i3 = (h ^ (h >>> 15)) & mask;
-    const s0 = (hash & 7) << 2;
-    const s1 = ((hash >>> 8) & 7) << 2;
-    const s2 = ((hash >>> 16) & 7) << 2;
-    const s3 = ((hash >>> 24) & 7) << 2;
-    // conservative update: only the counters at the minimum grow, so collisions inflate less;
-    // each word is read again before its write, as two counters may share a word
-    const min = Math.min(
-      (table[i0]! >>> s0) & 15,
-      (table[i1]! >>> s1) & 15,
-      (table[i2]! >>> s2) & 15,
-      (table[i3]! >>> s3) & 15,
-    );
+    // the same four counters as frequencyOfHash, each in its own word of the key's block
+    const block = (hash & this.#mask) << 4;
+    const h = Math.imul(hash ^ (hash >>> 16), SPREAD);
+    const i0 = block + ((h >>> 12) & 3);
+    const i1 = block + 4 + ((h >>> 17) & 3);
+    const i2 = block + 8 + ((h >>> 22) & 3);
+    const i3 = block + 12 + ((h >>> 27) & 3);
+    const s0 = (h >>> 12) & 28;
+    const s1 = (h >>> 17) & 28;
+    const s2 = (h >>> 22) & 28;
+    const s3 = (h >>> 27) & 28;
+    const w0 = table[i0]!;
+    const w1 = table[i1]!;
+    const w2 = table[i2]!;
+    const w3 = table[i3]!;
+    const c0 = (w0 >>> s0) & 15;
+    const c1 = (w1 >>> s1) & 15;
+    const c2 = (w2 >>> s2) & 15;
+    const c3 = (w3 >>> s3) & 15;
+    // conservative update: only the counters at the minimum grow, so collisions inflate less
+    const min = Math.min(c0, c1, c2, c3);
     if (min === 15) return;
-    if (((table[i0]! >>> s0) & 15) === min) table[i0] = table[i0]! + (1 << s0);
-    if (((table[i1]! >>> s1) & 15) === min) table[i1] = table[i1]! + (1 << s1);
-    if (((table[i2]! >>> s2) & 15) === min) table[i2] = table[i2]! + (1 << s2);
-    if (((table[i3]! >>> s3) & 15) === min) table[i3] = table[i3]! + (1 << s3);
+    if (c0 === min) table[i0] = w0 + (1 << s0);
+    if (c1 === min) table[i1] = w1 + (1 << s1);
+    if (c2 === min) table[i2] = w2 + (1 << s2);
+    if (c3 === min) table[i3] = w3 + (1 << s3);
     if (++this.size >= this.sampleSize) this.age();
   }
 
@@ -209,11 +208,8 @@ export class FrequencySketch {
   }
 }
 
-// The multipliers of the four index functions, one per counter row.
-const S0 = 0x97cb_3127 | 0;
-const S1 = 0xb8e5_1a3b | 0;
-const S2 = 0xc3a5_c85c | 0;
-const S3 = 0x8ce6_8f53 | 0;
+/** Spreads a hash so that the counters chosen in a block do not follow the block's own bits. */
+const SPREAD = 0x9e37_79b1 | 0;
 
 function popcount(x: number): number {
   x -= (x >>> 1) & 0x5555_5555;
