@@ -23,7 +23,7 @@ export interface PostgresServer {
   /** The postmaster's pid (changes on `restart`). */
   readonly pid: number;
   readonly state: 'running' | 'paused' | 'stopped';
-  /** Immediate shutdown (no checkpoint), waits until it is gone, removes its directory. */
+  /** Immediate shutdown (no checkpoint), waits until it is gone; its directory is removed in the background. */
   stop(): Promise<void>;
   /** Fast shutdown, keeping the data: `restart()` brings the server back with its data. */
   halt(): Promise<void>;

@@ -120,6 +120,17 @@ function removeDir(dir) {
   if (spawnSync('rm', ['-rf', dir]).status !== 0) rmSync(dir, { recursive: true, force: true });
 }
 
+/**
+ * Removes a directory tree in the background (a detached `rm -rf`, not waited for): deleting a
+ * data directory whose pages are still being written out can take seconds on a busy disk, and
+ * nothing waits for a stopped server's files.
+ */
+function removeDirLater(dir) {
+  const rm = spawn('rm', ['-rf', dir], { detached: true, stdio: 'ignore' });
+  rm.on('error', () => removeDir(dir));
+  rm.unref();
+}
+
 // postmaster pid → temporary directory, for every server not yet stopped
 const live = new Map();
 let exitHookInstalled = false;
@@ -389,12 +400,12 @@ export async function startPostgres({ port, settings = {} } = {}) {
     get state() {
       return state;
     },
-    /** Immediate shutdown (SIGQUIT: no checkpoint, the data is thrown away), then the directory is removed. */
+    /** Immediate shutdown (SIGQUIT: no checkpoint, the data is thrown away); the directory goes in the background. */
     async stop() {
       if (state !== 'stopped') await stopGroup(pid, 'SIGQUIT');
       live.delete(pid);
       state = 'stopped';
-      removeDir(dir);
+      removeDirLater(dir);
     },
     /** Fast shutdown, keeping the data directory (`restart()` brings it back with its data). */
     async halt() {
