@@ -313,8 +313,9 @@ describe('TinyLfuCache: with room for every key, it behaves as LruCache but for 
   // the contents must match LruCache's; only the order of iteration (and of the callbacks within
   // one clear or prune) is TinyLfuCache's own. A pseudo-random workload over 40 keys, on caches
   // bounded well above what 40 keys can fill. Expired entries are only read (get, has, peek,
-  // expiresIn, delete) and then pruned before the next write (see the report of issue 13's tests:
-  // TinyLfuCache removes an expired entry early when it leaves the window).
+  // expiresIn, delete) and then pruned before the next write: TinyLfuCache removes an expired
+  // entry as soon as a write pushes it out of the window (reason 'expire'), where LruCache keeps it
+  // until it is read, pruned or needed for room; the contract allows both.
   type Ev = string;
   const variants = [
     ['count-bounded', { maxEntries: 64 }],
