@@ -893,11 +893,9 @@ export class LoadingCache<K, V> {
   }
 
   #report(error: unknown, context: ErrorContext | WriteErrorContext<K, V>): void {
-    // until ErrorContext (src/tiers.ts) names the store (tier 'store', entries, attempts), a
-    // give-up's context is passed as one
-    const ctx = context as ErrorContext;
     try {
-      this.#onError?.(error, ctx);
+      // a tier's or onEvict's context has no entries: it is an ErrorContext<K, V> as it is
+      this.#onError?.(error, context as ErrorContext<K, V>);
     } catch {
       // a throwing onError must not turn a reported failure into a caller's failure
     }

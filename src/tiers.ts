@@ -125,12 +125,16 @@ export interface InvalidationBus {
  *   log.warn({ err: error, tier, operation, key }, 'cache failure');
  * ```
  */
-export interface ErrorContext {
-  /** `'l2'` (the shared store), `'bus'` (the invalidation bus) or `'l1'` (this process's cache). */
-  readonly tier: 'l1' | 'l2' | 'bus';
+export interface ErrorContext<K = unknown, V = unknown> {
+  /**
+   * `'l2'` (the shared store), `'bus'` (the invalidation bus), `'l1'` (this process's cache), or
+   * `'store'` (the database behind `write`/`writeMany`: writes given up after every retry).
+   */
+  readonly tier: 'l1' | 'l2' | 'bus' | 'store';
   /**
    * The failed call: `get`, `getMany`, `set`, `delete`, `clear` on the store; `publish`,
-   * `subscribe` on the bus; `onEvict` for a callback that threw in the background.
+   * `subscribe` on the bus; `onEvict` for a callback that threw in the background; `write`,
+   * `writeMany` for a write-behind batch given up.
    */
   readonly operation:
     | 'get'
@@ -140,9 +144,15 @@ export interface ErrorContext {
     | 'clear'
     | 'publish'
     | 'subscribe'
-    | 'onEvict';
+    | 'onEvict'
+    | 'write'
+    | 'writeMany';
   /** The key (as sent to the tier), when the call had one. */
   readonly key?: string;
+  /** `tier: 'store'`: the entries that were not stored (see `WriteErrorContext`). */
+  readonly entries?: ReadonlyArray<readonly [K, V]>;
+  /** `tier: 'store'`: how many calls were tried. */
+  readonly attempts?: number;
 }
 
 /**

@@ -131,7 +131,7 @@ export interface LoadingOptions<K, V> {
    * `{ tier: 'store', operation: 'write' | 'writeMany', entries, attempts }`: a
    * {@link WriteErrorContext}).
    */
-  onError?: (error: unknown, context: ErrorContext) => void;
+  onError?: (error: unknown, context: ErrorContext<K, V>) => void;
 }
 
 /**
