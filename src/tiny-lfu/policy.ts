@@ -1,7 +1,7 @@
 /**
  * WTinyLfu: the W-TinyLFU eviction policy over a {@link Store} — an LRU admission window in front
  * of a segmented-LRU main space (probation and protected), a frequency sketch deciding admission,
- * and a hill climber sizing the window. It owns the slots' order; the store owns the entries.
+ * and a climber sizing the window. It owns the slots' order; the store owns the entries.
  *
  * Design notes (after Einziger, Friedman and Manes, "TinyLFU", and Caffeine's design):
  * - New entries enter the window (1 % of the capacity at first). An entry pushed out of the
@@ -12,6 +12,12 @@
  *   at random, so that crafted keys colliding with a victim cannot lock it out.
  * - The main space is a segmented LRU: a hit in probation promotes the entry to protected (80 %
  *   of the main space); protected's overflow goes back to probation's front.
+ * - The window's share adapts (see `DensityClimber`: every 4 requests per entry held, capacity
+ *   moves towards whichever of the window and probation earned more hits per unit of capacity in
+ *   that sample; the window never shrinks below its initial 1 %): it grows where recency wins and
+ *   shrinks where frequency does. A large move is carried out over several operations, at most
+ *   `TRANSFER_LIMIT` entries each. A hit counts for the segment its entry is in when the hit is
+ *   applied from the read buffer.
  * - Hits are recorded in a small read buffer (a slot per hit) and applied — sketch increment,
  *   move in its segment, promotion — in order, before anything else looks at or changes the
  *   order (a write, a removal, iteration) or when the buffer is full, as Caffeine does. The
@@ -21,7 +27,7 @@
 
 import type { Policy, Store } from '../core/store.js';
 import { FrequencySketch, hashKey } from '../frequency-sketch.js';
-import { HillClimber } from './climber.js';
+import { DensityClimber } from './climber.js';
 import { PROBATION, PROTECTED, type Segments, WINDOW } from './segments.js';
 
 /** Counted in the window's share of capacity at first. */
@@ -30,7 +36,11 @@ const WINDOW_SHARE = 0.01;
 const PROTECTED_SHARE = 0.8;
 /** A candidate at least this frequent may win a lost duel at random (anti hash flooding). */
 const WARM = 6;
-/** Most entries moved between window and main per adjustment of the window. */
+/**
+ * Most entries moved between window and main per operation; the rest of an adjustment is carried
+ * over to the next operations (as Caffeine's `QUEUE_TRANSFER_THRESHOLD`), so one `set` stays
+ * bounded while a large cache can still move its window by thousands of entries per sample.
+ */
 const TRANSFER_LIMIT = 1000;
 /** Hits buffered before they are applied. */
 const READ_BUFFER = 128;
@@ -45,7 +55,9 @@ export class WTinyLfu<K, V> implements Policy<K, V> {
   #windowMax: number;
   #protectedMax: number;
   readonly #sketch: FrequencySketch;
-  readonly #climber: HillClimber;
+  readonly #climber: DensityClimber;
+  /** The part of the climber's last adjustment not carried out yet (> 0: grow the window). */
+  #pendingAdjustment = 0;
   #random: number;
   /** Slots hit since the buffer was last applied, oldest first. */
   readonly #reads = new Int32Array(READ_BUFFER);
@@ -67,7 +79,7 @@ export class WTinyLfu<K, V> implements Policy<K, V> {
       Math.min(store.maxEntries, 1 << 16),
       seed === undefined ? {} : { seed },
     );
-    this.#climber = new HillClimber(this.#capacity);
+    this.#climber = new DensityClimber(this.#capacity, this.#windowMax);
     this.#random = this.#sketch.seed ^ 0x5bd1_e995 || 1;
   }
 
@@ -79,7 +91,7 @@ export class WTinyLfu<K, V> implements Policy<K, V> {
     if (n + 1 === READ_BUFFER) this.#drain();
   }
 
-  /** Records a `get` miss (for the hill climber). */
+  /** Records a `get` miss (for the climber). */
   miss(): void {
     this.#climber.misses++;
   }
@@ -123,7 +135,7 @@ export class WTinyLfu<K, V> implements Policy<K, V> {
       }
       if (old !== value) now = s.replaced(slot, key, old, now);
       sketch.incrementHash(this.#hashes[slot]!);
-      this.#touch(slot);
+      this.#touch(slot, this.segs.segment[slot]!);
     } else {
       const hash = hashKey(key, sketch.seed);
       slot = this.segs.push(WINDOW, sizes === undefined ? 1 : size);
@@ -161,12 +173,16 @@ export class WTinyLfu<K, V> implements Policy<K, V> {
     this.#capacity = capacity;
     this.#windowMax = Math.max(1, Math.round(capacity * share));
     this.#protectedMax = Math.floor((capacity - this.#windowMax) * PROTECTED_SHARE);
-    this.#climber.reset(capacity);
+    this.#climber.reset(capacity, Math.max(1, Math.round(capacity * WINDOW_SHARE)));
+    this.#pendingAdjustment = 0;
     this.#evict(now);
   }
 
   clear(): number {
-    this.#climber.hits += this.#readCount;
+    // the buffered hits still count for the climber's sample, each in its slot's segment
+    const hits = this.#climber.hits;
+    const segment = this.segs.segment;
+    for (let i = 0; i < this.#readCount; i++) hits[segment[this.#reads[i]!]!]!++;
     this.#readCount = 0;
     this.segs.clear();
     this.#hashes = new Int32Array(this.segs.capacity);
@@ -179,14 +195,18 @@ export class WTinyLfu<K, V> implements Policy<K, V> {
     const n = this.#readCount;
     if (n === 0) return;
     this.#readCount = 0;
-    this.#climber.hits += n;
+    const hits = this.#climber.hits;
+    const segment = this.segs.segment;
     const reads = this.#reads;
     const hashes = this.#hashes;
     const sketch = this.#sketch;
     for (let i = 0; i < n; i++) {
       const slot = reads[i]!;
+      // the segment as the hit is applied: an earlier hit in the buffer may have promoted it
+      const seg = segment[slot]!;
+      hits[seg]!++;
       sketch.incrementHash(hashes[slot]!);
-      this.#touch(slot);
+      this.#touch(slot, seg);
     }
   }
 
@@ -208,9 +228,9 @@ export class WTinyLfu<K, V> implements Policy<K, V> {
   }
 
   /** Records an access: recency within the segment; a probation hit is promoted to protected. */
-  #touch(slot: number): void {
+  #touch(slot: number, segment: number): void {
     const segs = this.segs;
-    if (segs.segment[slot] !== PROBATION) {
+    if (segment !== PROBATION) {
       segs.toFront(slot);
       return;
     }
@@ -290,15 +310,23 @@ export class WTinyLfu<K, V> implements Policy<K, V> {
     return (x & 127) === 0;
   }
 
-  /** Moves capacity between the window and the main space as the hill climber says. */
+  /**
+   * Moves capacity between the window and the main space as the climber says, at most
+   * `TRANSFER_LIMIT` entries per call; what is left is carried over to the next calls.
+   */
   #climb(): void {
-    const amount = this.#climber.adjustment();
+    const probationMax = this.#capacity - this.#windowMax - this.#protectedMax;
+    const amount =
+      this.#pendingAdjustment +
+      this.#climber.adjustment(this.#windowMax, probationMax, this.#s.map.size);
+    this.#pendingAdjustment = 0;
     if (amount === 0) return;
     const segs = this.segs;
     let moved = 0;
+    let transfers = 0;
     if (amount > 0) {
       const quota = Math.min(amount, this.#protectedMax);
-      for (let i = 0; i < TRANSFER_LIMIT; i++) {
+      for (; transfers < TRANSFER_LIMIT; transfers++) {
         let slot = segs.tails[PROBATION]!;
         if (slot === -1) slot = segs.tails[PROTECTED]!;
         if (slot === -1 || moved + this.#weight(slot) > quota) break;
@@ -307,9 +335,10 @@ export class WTinyLfu<K, V> implements Policy<K, V> {
       }
       this.#windowMax += moved;
       this.#protectedMax -= moved;
+      if (transfers === TRANSFER_LIMIT) this.#pendingAdjustment = quota - moved;
     } else {
       const quota = Math.min(-amount, Math.max(0, this.#windowMax - 1));
-      for (let i = 0; i < TRANSFER_LIMIT; i++) {
+      for (; transfers < TRANSFER_LIMIT; transfers++) {
         const slot = segs.tails[WINDOW]!;
         if (slot === -1 || moved + this.#weight(slot) > quota) break;
         moved += this.#weight(slot);
@@ -317,6 +346,7 @@ export class WTinyLfu<K, V> implements Policy<K, V> {
       }
       this.#windowMax -= moved;
       this.#protectedMax += moved;
+      if (transfers === TRANSFER_LIMIT) this.#pendingAdjustment = -(quota - moved);
     }
     this.#demoteProtected();
   }
