@@ -8,6 +8,7 @@ export interface Adapter {
   readonly exact: boolean;
   readonly floor?: boolean;
   readonly policy?: boolean;
+  readonly variant?: boolean;
   readonly admission?: boolean;
   readonly workloads?: readonly string[];
   readonly note?: string;
@@ -16,6 +17,7 @@ export interface Adapter {
 
 export declare const ADAPTERS: readonly Adapter[];
 export declare const LRUKIT: 'lrukit';
+export declare const LRUKIT_COARSE: 'lrukit-coarse';
 export declare const LRU_CACHE: 'lru-cache';
 export declare const FLOOR: 'map';
 export declare const TINY_LFU: 'lrukit-tinylfu';

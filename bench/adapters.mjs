@@ -10,8 +10,9 @@
  * `exact`: evicts exactly the least recently used entry at `maxEntries` (quick-lru keeps between
  * `maxSize` and `2 × maxSize` entries). `policy`: another of lrukit's own caches (TinyLfuCache), measured
  * against lrukit's `LruCache`, never counted as a peer; `admission`: a new key may be refused
- * (so a `get` right after a `set` may miss). `workloads`: the only speed workloads it runs
- * (absent: all).
+ * (so a `get` right after a `set` may miss). `variant`: lrukit's `LruCache` built another way
+ * (over `coarseClock()`), never counted as a peer either. `workloads`: the only speed workloads it
+ * runs (absent: all).
  */
 
 import { pathToFileURL } from 'node:url';
@@ -58,6 +59,24 @@ export const ADAPTERS = [
         ttl === undefined
           ? new TinyLfuCache({ maxEntries: max, seed: TINY_LFU_SEED })
           : new TinyLfuCache({ maxEntries: max, ttl, seed: TINY_LFU_SEED });
+    },
+  },
+  {
+    id: 'lrukit-coarse',
+    name: 'lrukit + coarseClock()',
+    pkg: 'lrukit',
+    hasTtl: true,
+    exact: true,
+    variant: true,
+    workloads: ['get-int-ttl', 'set-evict-ttl'],
+    note: "lrukit's `LruCache` with ttl over `coarseClock()` (one clock reading reused for up to 1 ms and 1,000 reads: lru-cache's `ttlResolution` trade-off, opt-in), measured on the ttl workloads against lru-cache's ttl; a variant of lrukit, not a peer",
+    async load() {
+      const { LruCache, coarseClock } = await import(LRUKIT_ENTRY);
+      if (coarseClock === undefined) throw new Error('bench: this lrukit build has no coarseClock');
+      return (max, { ttl } = {}) =>
+        ttl === undefined
+          ? new LruCache({ maxEntries: max })
+          : new LruCache({ maxEntries: max, ttl, clock: coarseClock() });
     },
   },
   {
@@ -150,6 +169,8 @@ export const ADAPTERS = [
 ];
 
 export const LRUKIT = 'lrukit';
+/** lrukit's `LruCache` with ttl over `coarseClock()` (issue 15's opt-in). */
+export const LRUKIT_COARSE = 'lrukit-coarse';
 /** lrukit's second policy: `TinyLfuCache`, with a fixed seed. */
 export const TINY_LFU = 'lrukit-tinylfu';
 /** The seed of every TinyLfuCache the benchmarks build (speed, memory and hit ratio). */
@@ -168,11 +189,11 @@ export function adapter(id) {
 }
 
 /**
- * Ids of the peers: every adapter that is neither lrukit (either of its policies) nor the floor.
+ * Ids of the peers: every adapter that is not lrukit (its policies, its variants) nor the floor.
  */
-export const PEERS = ADAPTERS.filter((a) => a.id !== LRUKIT && !a.policy && !a.floor).map(
-  (a) => a.id,
-);
+export const PEERS = ADAPTERS.filter(
+  (a) => a.id !== LRUKIT && !a.policy && !a.variant && !a.floor,
+).map((a) => a.id);
 
 /** Whether adapter `a` runs speed workload `w` (ttl, the floor's exclusions, both sides' lists). */
 export function runsWorkload(a, w) {

@@ -7,27 +7,36 @@
  *
  *   node bench/get-many.mjs            prints the table (builds dist/ first if it is stale)
  *   node bench/get-many.mjs --smoke    2 repetitions, checks every row ran (CI)
- *   node bench/get-many.mjs --json     the rows as JSON (bench/run.mjs reads this)
+ *   node bench/get-many.mjs --json     the rows as JSON
+ *
+ * bench/run.mjs runs it as its get-many section: `node bench/get-many.mjs '{"smoke":false}'` prints
+ * the rows as JSON and loads the driver's snapshots of dist/index.js and dist/redis.js
+ * (LRUKIT_BENCH_ENTRY, LRUKIT_BENCH_REDIS_ENTRY) instead of building.
  */
 
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import DataLoader from 'dataloader';
 import { Redis } from 'ioredis';
 import { haveRedis, startRedis } from '../scripts/redis-server.mjs';
+import { LRUKIT_ENTRY } from './adapters.mjs';
 import { ensureBuilt } from './build.mjs';
+import { REDIS_ENTRY } from './redis.mjs';
 import { median, textTable } from './table.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const KEYS = 100;
 const LOADER_MS = 1;
-const smoke = process.argv.includes('--smoke');
-const json = process.argv.includes('--json');
+// run by the driver: one JSON argument, JSON out
+const driven = process.argv[2]?.startsWith('{') ? JSON.parse(process.argv[2]) : undefined;
+const smoke = driven ? Boolean(driven.smoke) : process.argv.includes('--smoke');
+const json = Boolean(driven) || process.argv.includes('--json');
 const REPS = smoke ? 2 : 15;
 
-ensureBuilt(ROOT);
-const { LoadingCache } = await import(pathToFileURL(join(ROOT, 'dist', 'index.js')).href);
-const { redisStore } = await import(pathToFileURL(join(ROOT, 'dist', 'redis.js')).href);
+// the driver passes its snapshots of dist/ (built from one commit); run alone, build dist/ if stale
+if (!process.env.LRUKIT_BENCH_ENTRY) ensureBuilt(ROOT);
+const { LoadingCache } = await import(LRUKIT_ENTRY);
+const { redisStore } = await import(REDIS_ENTRY);
 
 /** The "database": every call is one round trip, answered after LOADER_MS. */
 function database() {
@@ -146,7 +155,11 @@ if (haveRedis) {
   process.stderr.write('bench/get-many.mjs: no redis-server on PATH: the Redis rows are skipped\n');
 }
 
-if (json) {
+if (driven) {
+  process.stdout.write(
+    `${JSON.stringify({ keys: KEYS, loaderMs: LOADER_MS, reps: REPS, rows })}\n`,
+  );
+} else if (json) {
   process.stdout.write(`${JSON.stringify(rows)}\n`);
 } else {
   console.log(

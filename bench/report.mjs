@@ -8,7 +8,17 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { ADAPTERS, adapter, FLOOR, LRUKIT, PEERS, TINY_LFU, TINY_LFU_SEED } from './adapters.mjs';
+import {
+  ADAPTERS,
+  adapter,
+  FLOOR,
+  LRU_CACHE,
+  LRUKIT,
+  LRUKIT_COARSE,
+  PEERS,
+  TINY_LFU,
+  TINY_LFU_SEED,
+} from './adapters.mjs';
 import { barChart, hitRatioChart } from './chart.mjs';
 import { MEMO_VARIANTS, memoVariant } from './memoize.mjs';
 import { LATENCY_CASES, percentile, THROUGHPUT_SETUPS } from './redis.mjs';
@@ -17,6 +27,8 @@ import {
   evaluateTargets,
   fastestPeer,
   hitPercents,
+  perRound,
+  spreadOf,
   TINY_LFU_EXTRA_BYTES,
   TINY_LFU_SPEED,
   verdict,
@@ -71,6 +83,13 @@ export function versions(root, snapshot, { builtCommit } = {}) {
 
 const name = (id) => adapter(id).name;
 const range = (r) => `${mops(r.min)}–${mops(r.max)}`;
+/** min–max of a speed row's per-process medians, e.g. `30.12–41.88 (5)`. */
+const procRange = (r) => {
+  const list = (r.procs ?? []).map((p) => p.median);
+  return list.length
+    ? `${mops(Math.min(...list))}–${mops(Math.max(...list))} (${list.length})`
+    : '—';
+};
 
 /** The tables of a run: `[{ title, intro?, header, rows, note? }]`, in report order. */
 export function buildSections(results, { smoke = false } = {}) {
@@ -108,6 +127,7 @@ export function buildSections(results, { smoke = false } = {}) {
       }),
     });
     sections.push(...tinyLfuSpeedSections(results, measured));
+    sections.push(...ttlSections(results));
     for (const w of measured) {
       const rows = Object.entries(speed[w.id])
         .sort((a, b) => b[1].median - a[1].median)
@@ -115,6 +135,7 @@ export function buildSections(results, { smoke = false } = {}) {
           const row = [
             name(id),
             mops(r.median),
+            procRange(r),
             range(r),
             String(r.n),
             times(speed[w.id][LRUKIT]?.median / r.median),
@@ -123,7 +144,14 @@ export function buildSections(results, { smoke = false } = {}) {
             row.push(r.hits === undefined ? '—' : `${((r.hits / r.requests) * 100).toFixed(2)} %`);
           return row;
         });
-      const header = ['library', 'median M ops/s', 'min–max', 'reps', 'lrukit ÷ this'];
+      const header = [
+        'library',
+        'median M ops/s',
+        'process medians min–max (processes)',
+        'all samples min–max',
+        'samples',
+        'lrukit ÷ this',
+      ];
       if (w.id === 'zipf') header.push('hit ratio');
       sections.push({
         title: `${w.id}: ${w.title}, ${count(w.entries(sizes))} entries`,
@@ -136,6 +164,7 @@ export function buildSections(results, { smoke = false } = {}) {
 
   sections.push(...memoizeSections(results.memoize));
   sections.push(...redisSections(results.redis));
+  sections.push(...getManySections(results.getMany));
 
   if (results.memory && Object.keys(results.memory).length) {
     const m = results.memory;
@@ -196,17 +225,93 @@ export function buildSections(results, { smoke = false } = {}) {
       "Speed ratios are TinyLfuCache's median ÷ LruCache's median; hit ratios are hits ÷ requests with seed " +
         `${TINY_LFU_SEED}, against lrukit's exact LRU on the same trace and size.`,
     ],
+    [
+      15,
+      'Targets (issue 15): ttl over coarseClock(), and delete, against lru-cache, judged from this run',
+      "`coarseClock()` is lrukit's opt-in (the default clock stays exact); lru-cache caches its time for its default `ttlResolution` of 1 ms.",
+    ],
   ]) {
     const mine = targets.filter((t) => t.issue === issue);
     if (!mine.length) continue;
     sections.push({
       title,
-      intro: `${mine.filter((t) => t.met).length} of ${mine.length} met. ${about}`,
-      header: ['target', 'goal', 'measured', 'result'],
-      rows: mine.map((t) => [t.name, t.target, t.measured, verdict(t.met)]),
+      intro: `${mine.filter((t) => t.met).length} of ${mine.length} met. ${about} ${SPEED_VERDICT}`,
+      header: ['target', 'goal', 'measured', 'spread over rounds', 'result'],
+      rows: mine.map((t) => [t.name, t.target, t.measured, t.spread ?? '—', verdict(t.met)]),
     });
   }
   return sections;
+}
+
+/** Bulk reads of bench/get-many.mjs: getMany against 100 gets and DataLoader (issue 15). */
+function getManySections(gm) {
+  if (!gm?.rows?.length) return [];
+  return [
+    {
+      title: `Bulk reads: ${gm.keys} keys through getMany, ${gm.keys} gets and DataLoader`,
+      intro:
+        `One \`LoadingCache\` (or one DataLoader) over the same "database": a loader answering after a ${gm.loaderMs} ms timer, one round trip per call ` +
+        '(`load` for one key, `loadMany` for a batch; DataLoader batches into `loadMany`). ' +
+        "**cold**: nothing cached; **warm**: the same keys read again from L1; **warm L2, cold L1**: another process's cache over the same Redis. " +
+        'Redis round trips count each command and each pipeline sent (the L2 writes a cold read starts included). ' +
+        `Time: median of ${gm.reps} fresh caches, one call each. DataLoader has no L2 and caches without bound or ttl.`,
+      header: ['scene', 'L2', 'way', 'database round trips', 'Redis round trips', 'time'],
+      rows: gm.rows.map((r) => [
+        r.scene,
+        r.redis ? 'Redis' : '—',
+        r.way,
+        String(r.dbTrips),
+        r.redis ? String(r.redisTrips) : '—',
+        ms(r.ms),
+      ]),
+    },
+  ];
+}
+
+/** How a speed target is judged, said under every targets table. */
+const SPEED_VERDICT =
+  "A speed figure is the median of a library's per-process medians (one fresh process per library, workload and round); " +
+  "the spread is the min–max, over the rounds, of the same ratio taken from that round's two processes.";
+
+/** lrukit's ttl rows (exact clock, coarseClock()) beside lru-cache's ttl (issue 15). */
+function ttlSections(results) {
+  const speed = results.speed ?? {};
+  const rows = [];
+  for (const w of ['get-int-ttl', 'set-evict-ttl']) {
+    const r = speed[w];
+    if (!r?.[LRU_CACHE] || !(r[LRUKIT] || r[LRUKIT_COARSE])) continue;
+    const lc = r[LRU_CACHE];
+    const cell = (id) => (r[id] ? mops(r[id].median) : '—');
+    const vs = (id) =>
+      r[id] ? `${times(r[id].median / lc.median)} (${spreadOf(perRound(r[id], lc))})` : '—';
+    rows.push([
+      w,
+      cell(LRUKIT),
+      cell(LRUKIT_COARSE),
+      cell(LRU_CACHE),
+      vs(LRUKIT),
+      vs(LRUKIT_COARSE),
+    ]);
+  }
+  if (!rows.length) return [];
+  return [
+    {
+      title: "ttl: lrukit's exact clock, lrukit + coarseClock() and lru-cache",
+      intro:
+        'Median of per-process medians, M ops/s, and ratios to lru-cache (min–max over the rounds). ' +
+        'lrukit reads its clock (`performance.now()`) at every access to an entry that can expire; ' +
+        '`coarseClock()` reuses one reading for up to 1 ms and 1,000 reads, as lru-cache does for its `ttlResolution` (1 ms).',
+      header: [
+        'workload',
+        'lrukit',
+        'lrukit + coarseClock()',
+        'lru-cache',
+        'lrukit ÷ lru-cache',
+        'lrukit + coarseClock() ÷ lru-cache',
+      ],
+      rows,
+    },
+  ];
 }
 
 /** TinyLfuCache's speed and memory against LruCache's (lrukit's two policies), with issue 13's targets. */
@@ -700,7 +805,7 @@ export function writeDocs(root, results, sections, meta) {
     '',
     `Run on ${meta.date} in ${(meta.seconds / 60).toFixed(1)} min: ` +
       `${targets.length - missed.length} of ${targets.length} targets met, ${missed.length} missed` +
-      ` (${[3, 13]
+      ` (${[3, 13, 15]
         .map((i) => {
           const of = targets.filter((t) => t.issue === i);
           return `issue ${i}: ${of.filter((t) => t.met).length} of ${of.length}`;
@@ -741,7 +846,16 @@ export function writeDocs(root, results, sections, meta) {
     '',
     `- Every library runs each workload in its own fresh \`node\` process (bench/worker.mjs), with keys precomputed before timing. ` +
       `It first checks the adapter (get after set, delete, eviction order for exact LRUs), warms up for at least ${meta.warmupMs} ms ` +
-      `while sizing a repetition to take at least ${meta.minRepMs} ms, then times ${meta.reps} repetitions. The whole matrix runs ${meta.rounds} times (rounds), so each library has ${meta.rounds * meta.reps} samples from ${meta.rounds} processes started minutes apart; tables give the median and min–max of all of them.`,
+      `while sizing a repetition to take at least ${meta.minRepMs} ms, then times ${meta.reps} repetitions; the process reports their median. The whole matrix runs ${meta.rounds} times (rounds), so each library has ${meta.rounds} processes per workload, started a minute or more apart` +
+      (meta.infoWorkloads?.length
+        ? ` (${meta.infoWorkloads.join(', ')}, which no target reads, run in the first ${meta.sideRounds} rounds only; so do the memoize and Redis sections)`
+        : '') +
+      '.',
+    "- **How a verdict is made.** A library's figure on a workload is the median of its per-process medians, and a speed target is the ratio of two such figures. " +
+      'V8 decides per process when to optimise the measured functions, so a single process can run 20–40 % slower or faster with no code change (bench/notes.md); ' +
+      'judging from several processes per library, and from the middle one, keeps one such process from flipping a verdict. ' +
+      "Beside each ratio the targets tables give its spread: the min–max, over the rounds, of the ratio of the two libraries' processes of that round. " +
+      'A target whose spread straddles its goal is met or missed by less than the noise of one process. The speed tables give the same median, the min–max of the process medians, and the min–max of every repetition.',
     '- Integer keys are spread over 0..2^30 (the i-th key is `i × 0x9e3779b1 mod 2^30`, distinct), like real ids: ' +
       'a dense run 0..n-1 lets V8 store an object-backed cache (mnemonist LRUCache, tiny-lru) as a plain array, ' +
       'which no real key set does; `get-dense` shows that case for information and counts towards no target.',

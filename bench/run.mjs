@@ -14,7 +14,7 @@
  * child processes starts its own server on a free loopback port.
  *   node bench/run.mjs --smoke            tiny sizes, one repetition, checks every adapter; exits 1 on any error (CI)
  *   node bench/run.mjs --only=get-int,zipf,memory     some workloads / sections (speed, memoize, memoize-hit,
- *                                                     memoize-coalesce, redis, memory, construct, size, hit-ratio)
+ *                                                     memoize-coalesce, redis, get-many, memory, construct, size, hit-ratio)
  *   node bench/run.mjs --libs=lrukit,lru-cache        some libraries
  *   node bench/run.mjs --rounds=3 --reps=7 --no-write   more samples: rounds of fresh processes × repetitions in each
  *   node bench/run.mjs --commit[=REV]                    measure commit REV (default HEAD), built in a scratch copy:
@@ -55,11 +55,20 @@ const HIT_RATIO_ZIPF = {
   full: { keys: 1_000_000, requests: 5_000_000, size: 10_000, exponent: 0.99, seed: 0x5eed },
   smoke: { keys: 10_000, requests: 100_000, size: 100, exponent: 0.99, seed: 0x5eed },
 };
+/**
+ * Rounds of a full run: each target's verdict is the median of this many per-process medians per
+ * library. The workloads no target reads (INFO_WORKLOADS) and the memoize and Redis sections run
+ * in at most SIDE_ROUNDS of them, which keeps a full run near 8 minutes on 2 cores.
+ */
+const DEFAULT_ROUNDS = 5;
+const SIDE_ROUNDS = 2;
+const INFO_WORKLOADS = new Set(['get-dense', 'get-int-1m', 'set-evict-1m']);
 const SECTIONS = [
   'speed',
   'memoize',
   ...MEMO_TESTS.map((t) => t.id),
   'redis',
+  'get-many',
   'memory',
   'construct',
   'size',
@@ -130,10 +139,10 @@ const settings = opts.smoke
       constructRuns: 1,
     }
   : {
-      rounds: opts.rounds ?? 2,
-      reps: opts.reps ?? 5,
-      minRepMs: 120,
-      warmupMs: 200,
+      rounds: opts.rounds ?? DEFAULT_ROUNDS,
+      reps: opts.reps ?? 3,
+      minRepMs: 100,
+      warmupMs: 150,
       memoryEntries: 1_000_000,
       constructMax: 10_000_000,
       constructRuns: 5,
@@ -192,9 +201,11 @@ const results = {
 // Each round runs the whole matrix once, so a library's samples come from processes started
 // minutes apart: a burst of other load on the machine hits one round, not all of a library.
 const samples = {};
-for (let round = 1; round <= settings.rounds; round++) {
+const speedWorkloads = WORKLOADS.filter(speedWanted);
+for (let round = 1; round <= settings.rounds && speedWorkloads.length; round++) {
   if (settings.rounds > 1) log(`-- speed, round ${round} of ${settings.rounds}`);
-  for (const w of WORKLOADS.filter(speedWanted)) {
+  for (const w of speedWorkloads) {
+    if (INFO_WORKLOADS.has(w.id) && round > SIDE_ROUNDS && !opts.only) continue;
     for (const a of libs) {
       if (!runsWorkload(a, w)) continue;
       const r = await attempt(`${w.id} / ${a.id}`, () =>
@@ -213,12 +224,13 @@ for (let round = 1; round <= settings.rounds; round++) {
       if (prev && prev.hits !== r.hits) {
         errors.push(`${w.id} / ${a.id}: ${r.hits} hits in round ${round}, ${prev.hits} before`);
       }
+      const s = summarize(r.samples);
       samples[w.id][a.id] = {
         list: [...(prev?.list ?? []), ...r.samples],
+        procs: [...(prev?.procs ?? []), { round, median: s.median }],
         hits: r.hits,
         requests: r.requests,
       };
-      const s = summarize(r.samples);
       log(
         `${w.id.padEnd(14)} ${a.id.padEnd(16)} ${(s.median / 1e6).toFixed(2).padStart(8)} M ops/s  (${(s.min / 1e6).toFixed(2)}–${(s.max / 1e6).toFixed(2)})`,
       );
@@ -228,8 +240,14 @@ for (let round = 1; round <= settings.rounds; round++) {
 for (const [w, byLib] of Object.entries(samples)) {
   results.speed[w] = {};
   for (const [id, r] of Object.entries(byLib)) {
+    // the median is that of the per-process medians (the verdict's figure: a process where V8
+    // compiled badly counts once, not reps times); min and max are those of every sample
+    const all = summarize(r.list);
     results.speed[w][id] = {
-      ...summarize(r.list),
+      ...all,
+      median: summarize(r.procs.map((p) => p.median)).median,
+      sampleMedian: all.median,
+      procs: r.procs,
       samples: r.list,
       hits: r.hits,
       requests: r.requests,
@@ -256,8 +274,10 @@ if (zipf) {
 const memoVariants = MEMO_VARIANTS.filter((v) => !opts.libs || opts.libs.includes(v.base));
 const memoTests = MEMO_TESTS.filter((t) => wanted('memoize') || wanted(t.id));
 const memoSamples = {};
-for (let round = 1; round <= settings.rounds && memoTests.length; round++) {
-  if (settings.rounds > 1) log(`-- memoize, round ${round} of ${settings.rounds}`);
+// a filtered run (--only) gives every section it names all its rounds
+const sideRounds = opts.only ? settings.rounds : Math.min(settings.rounds, SIDE_ROUNDS);
+for (let round = 1; round <= sideRounds && memoTests.length; round++) {
+  if (sideRounds > 1) log(`-- memoize, round ${round} of ${sideRounds}`);
   for (const t of memoTests) {
     for (const v of memoVariants.filter((x) => x[t.test])) {
       const r = await attempt(`${t.id} / ${v.id}`, () =>
@@ -312,8 +332,8 @@ if (redisWanted && !haveRedis) {
   const redis = { latency: { samples: {} }, throughput: {} };
   const timeoutMs = REDIS_CHILD_LIMIT_MS + 30_000;
   const us = (v) => (v < 10 ? v.toFixed(2) : Math.round(v).toLocaleString('en-US'));
-  for (let round = 1; round <= settings.rounds && entry; round++) {
-    if (settings.rounds > 1) log(`-- redis, round ${round} of ${settings.rounds}`);
+  for (let round = 1; round <= sideRounds && entry; round++) {
+    if (sideRounds > 1) log(`-- redis, round ${round} of ${sideRounds}`);
     const r = await attempt('redis / latency', () =>
       runChild('redis.mjs', { test: 'latency', smoke: opts.smoke }, { timeoutMs }),
     );
@@ -353,9 +373,32 @@ if (redisWanted && !haveRedis) {
   }
 }
 
+// ---- bulk reads: getMany against 100 gets and DataLoader, cold and warm, with and without Redis ----
+// lrukit only; one child process (bench/get-many.mjs) starts its own redis-server when it has one
+if (wanted('get-many') && (!opts.libs || opts.libs.includes(LRUKIT))) {
+  const entry =
+    process.env.LRUKIT_BENCH_REDIS_ENTRY ??
+    (await attempt('get-many: dist/redis.js', () => snapshotRedisEntry(BUILD_ROOT, snapshot.dir)));
+  if (entry) {
+    process.env.LRUKIT_BENCH_REDIS_ENTRY = entry;
+    if (!haveRedis && inCi) errors.push('get-many: redis-server is not on PATH (CI)');
+    const r = await attempt('get-many', () =>
+      runChild('get-many.mjs', { smoke: opts.smoke }, { timeoutMs: 300_000 }),
+    );
+    if (r) {
+      results.getMany = r;
+      for (const row of r.rows) {
+        log(
+          `${'get-many'.padEnd(16)} ${row.scene}${row.redis ? ', Redis' : ''}: ${row.way}: ${row.dbTrips} database + ${row.redis ? row.redisTrips : 0} Redis round trips, ${row.ms.toFixed(2)} ms`,
+        );
+      }
+    }
+  }
+}
+
 // ---- memory: one process per library, with and without ttl ----
 if (wanted('memory')) {
-  for (const a of libs) {
+  for (const a of libs.filter((x) => !x.variant)) {
     for (const ttl of a.hasTtl ? [false, true] : [false]) {
       const r = await attempt(`memory / ${a.id}${ttl ? ' ttl' : ''}`, () =>
         runChild(
@@ -469,6 +512,8 @@ if (!opts.smoke && !filtered && opts.write && errors.length === 0) {
     machine: machineInfo(),
     versions: measuredVersions,
     rounds: settings.rounds,
+    sideRounds,
+    infoWorkloads: [...INFO_WORKLOADS],
     reps: settings.reps,
     load: [loadBefore, os.loadavg()[0]],
     minRepMs: settings.minRepMs,

@@ -11,8 +11,14 @@ export interface HitRatioRow {
 }
 
 /** The measurements of a run, as far as the targets read them. */
+/** One library on one workload: `median` is that of `procs` (one median per fresh process). */
+export interface SpeedRow {
+  median: number;
+  procs?: { round: number; median: number }[];
+}
+
 export interface Results {
-  speed?: Record<string, Record<string, { median: number }>>;
+  speed?: Record<string, Record<string, SpeedRow>>;
   memory?: Record<string, { plain?: number; ttl?: number }>;
   hitRatio?: {
     main: HitRatioRow[];
@@ -27,6 +33,8 @@ export interface Target {
   name: string;
   target: string;
   measured: string;
+  /** min–max of the ratio over the rounds, `—` when not a speed ratio. */
+  spread: string;
   met: boolean | null;
 }
 
@@ -37,6 +45,19 @@ export declare const TINY_LFU_ZIPF_GAIN: number;
 export declare function hitPercents(row: HitRatioRow): { lru: number; tiny: number | undefined };
 export declare function tinyLfuTargets(results: Results): Target[];
 export declare function evaluateTargets(results: Results): Target[];
+export declare function issue15Targets(results: Results): Target[];
+export declare const COARSE_VS_LRU_CACHE: number;
+export declare const DELETE_VS_LRU_CACHE: number;
+export declare function perRound(
+  a: SpeedRow | undefined,
+  b: SpeedRow | undefined,
+  f?: (a: number, b: number) => number,
+): number[];
+export declare function spreadOf(
+  values: number[],
+  format?: (v: number) => string,
+  unit?: string,
+): string;
 export declare function fastestPeer(
   speed: Record<string, { median: number }> | undefined,
 ): { id: string; median: number } | undefined;

@@ -1,10 +1,16 @@
 /**
- * The targets of issue 3 (LruCache against the peers) and issue 13 (TinyLfuCache against
- * LruCache), each judged from the measurements of this run (never hard-coded): a target is
- * `{ issue, name, target, measured, met }` with `met` true, false, or null when not measured.
+ * The targets of issue 3 (LruCache against the peers), issue 13 (TinyLfuCache against LruCache)
+ * and issue 15 (ttl over coarseClock(), delete), each judged from the measurements of this run
+ * (never hard-coded): a target is `{ issue, name, target, measured, spread, met }` with `met` true,
+ * false, or null when not measured.
+ *
+ * A speed figure is the median of a library's per-process medians (bench/run.mjs: one fresh
+ * process per library per workload per round), so one process where V8 compiled the loop badly
+ * cannot flip a verdict. `spread` is the min–max, over the rounds that measured both sides, of
+ * the same ratio taken from that round's two process medians.
  */
 
-import { adapter, FLOOR, LRU_CACHE, LRUKIT, PEERS, TINY_LFU } from './adapters.mjs';
+import { adapter, FLOOR, LRU_CACHE, LRUKIT, LRUKIT_COARSE, PEERS, TINY_LFU } from './adapters.mjs';
 import { bytes, ms, times } from './table.mjs';
 
 export const SPEED_TARGET_WORKLOADS = [
@@ -24,6 +30,11 @@ export const CONSTRUCT_MAX_MS = 5;
 export const CONSTRUCT_MAX_BYTES = 1024 * 1024;
 export const HELD_OPS_MAX_MS = 1;
 
+/** Issue 15: lrukit's ttl get-hit over `coarseClock()` ÷ lru-cache's ttl get-hit, at least. */
+export const COARSE_VS_LRU_CACHE = 1.0;
+/** Issue 15: lrukit's delete ÷ lru-cache's delete, at least (level). */
+export const DELETE_VS_LRU_CACHE = 1.0;
+
 /** Issue 13: TinyLfuCache's speed as a share of LruCache's (median ÷ median), per workload. */
 export const TINY_LFU_SPEED = { 'get-int': 0.6, 'get-str16': 0.6, 'set-evict': 0.5 };
 /** Issue 13: TinyLfuCache's memory per entry at most LruCache's plus this many bytes. */
@@ -39,12 +50,48 @@ export const TINY_LFU_MAX_BELOW_LRU = 1;
 /** Issue 13: on the Zipf 0.99 stream, at least this many points above LRU. */
 export const TINY_LFU_ZIPF_GAIN = 5;
 
-const judged = (name, target, value, ok, measured) => ({
+const judged = (name, target, value, ok, measured, spread = '—') => ({
   name,
   target,
   measured,
+  spread,
   met: Number.isFinite(value) ? ok(value) : null,
 });
+
+/**
+ * `f(a, b)` round by round, from the process medians of `a` and `b` (speed rows of one workload)
+ * in each round that measured both: the list of values, in round order.
+ */
+export function perRound(a, b, f = (x, y) => x / y) {
+  const theirs = new Map((b?.procs ?? []).map((p) => [p.round, p.median]));
+  return (a?.procs ?? [])
+    .filter((p) => theirs.has(p.round))
+    .map((p) => f(p.median, theirs.get(p.round)));
+}
+
+/** The min–max of a per-round list, e.g. `0.91–1.08× (7 rounds)`; `—` for none. */
+export function spreadOf(values, format = (v) => v.toFixed(2), unit = '×') {
+  if (!values.length) return '—';
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  const n = values.length;
+  return `${format(lo)}–${format(hi)}${unit} over ${n} round${n === 1 ? '' : 's'}`;
+}
+
+/** A speed target `mine ÷ theirs ≥ goal` on workload `w`, with its spread. */
+function speedRatio(speed, w, mine, theirs, name, goal) {
+  const a = speed[w]?.[mine];
+  const b = speed[w]?.[theirs];
+  const ratio = (a?.median ?? Number.NaN) / (b?.median ?? Number.NaN);
+  return judged(
+    name,
+    `≥ ${goal.toFixed(2)}×`,
+    ratio,
+    (r) => r >= goal,
+    times(ratio),
+    spreadOf(perRound(a, b)),
+  );
+}
 
 /** The fastest peer (never lrukit, never the floor) measured on a workload: `{ id, median }`. */
 export function fastestPeer(speed) {
@@ -66,11 +113,35 @@ const points = (d) => `${d >= 0 ? '+' : '−'}${Math.abs(d).toFixed(2)}`;
 const pc = (v) => `${v.toFixed(2)} %`;
 const caseName = (r) => `${r.trace}@${r.size.toLocaleString('en-US')}`;
 
-/** Every target: issue 3's, then issue 13's. */
+/** Every target: issue 3's, then issue 13's, then issue 15's. */
 export function evaluateTargets(results) {
   return [
     ...lruTargets(results).map((t) => ({ issue: 3, ...t })),
     ...tinyLfuTargets(results).map((t) => ({ issue: 13, ...t })),
+    ...issue15Targets(results).map((t) => ({ issue: 15, ...t })),
+  ];
+}
+
+/** Issue 15: ttl get-hit over `coarseClock()` against lru-cache's ttl, and delete against lru-cache. */
+export function issue15Targets(results) {
+  const speed = results.speed ?? {};
+  return [
+    speedRatio(
+      speed,
+      'get-int-ttl',
+      LRUKIT_COARSE,
+      LRU_CACHE,
+      'get-int-ttl: lrukit + coarseClock() ÷ lru-cache (ttl, its 1 ms ttlResolution)',
+      COARSE_VS_LRU_CACHE,
+    ),
+    speedRatio(
+      speed,
+      'delete',
+      LRUKIT,
+      LRU_CACHE,
+      'delete: lrukit ÷ lru-cache',
+      DELETE_VS_LRU_CACHE,
+    ),
   ];
 }
 
@@ -79,16 +150,7 @@ export function tinyLfuTargets(results) {
   const out = [];
   const speed = results.speed ?? {};
   for (const [w, goal] of Object.entries(TINY_LFU_SPEED)) {
-    const ratio = speed[w]?.[TINY_LFU]?.median / speed[w]?.[LRUKIT]?.median;
-    out.push(
-      judged(
-        `${w}: TinyLfuCache ÷ LruCache`,
-        `≥ ${goal.toFixed(2)}×`,
-        ratio,
-        (r) => r >= goal,
-        times(ratio),
-      ),
-    );
+    out.push(speedRatio(speed, w, TINY_LFU, LRUKIT, `${w}: TinyLfuCache ÷ LruCache`, goal));
   }
   const mine = results.memory?.[TINY_LFU]?.plain;
   const lru = results.memory?.[LRUKIT]?.plain;
@@ -178,18 +240,10 @@ function lruTargets(results) {
         vsBest,
         (r) => r >= VS_FASTEST_PEER,
         best ? `${times(vsBest)} (fastest: ${adapter(best.id).name})` : '—',
+        best ? spreadOf(perRound(speed[w][LRUKIT], speed[w][best.id])) : '—',
       ),
     );
-    const vsLru = mine / med(w, LRU_CACHE);
-    out.push(
-      judged(
-        `${w}: lrukit vs lru-cache`,
-        `≥ ${VS_LRU_CACHE.toFixed(2)}×`,
-        vsLru,
-        (r) => r >= VS_LRU_CACHE,
-        times(vsLru),
-      ),
-    );
+    out.push(speedRatio(speed, w, LRUKIT, LRU_CACHE, `${w}: lrukit vs lru-cache`, VS_LRU_CACHE));
   }
 
   for (const w of ['get-int', 'get-str']) {
@@ -201,6 +255,7 @@ function lruTargets(results) {
         slower,
         (r) => r <= MAP_FLOOR_FACTOR,
         times(slower),
+        spreadOf(perRound(speed[w]?.[FLOOR], speed[w]?.[LRUKIT])),
       ),
     );
   }
@@ -210,6 +265,7 @@ function lruTargets(results) {
     ['set-evict-ttl', 'set-evict'],
   ]) {
     const cost = 1 - med(w, LRUKIT) / med(plain, LRUKIT);
+    const costs = perRound(speed[w]?.[LRUKIT], speed[plain]?.[LRUKIT], (t, p) => 1 - t / p);
     out.push(
       judged(
         `${plain}: cost of turning ttl on (lrukit)`,
@@ -217,6 +273,7 @@ function lruTargets(results) {
         cost,
         (c) => c <= TTL_MAX_COST,
         Number.isFinite(cost) ? `${(cost * 100).toFixed(1)} %` : '—',
+        spreadOf(costs, (v) => (v * 100).toFixed(1), ' %'),
       ),
     );
   }
