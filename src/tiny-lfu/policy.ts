@@ -256,12 +256,28 @@ export class WTinyLfu<K, V> implements Policy<K, V> {
     while (segs.weights[WINDOW]! > this.#windowMax && segs.tails[WINDOW] !== -1) {
       this.#admitOrEvict(segs.tails[WINDOW]!, now);
     }
+    if (s.map.size > s.maxEntries && s.maxSize !== Infinity) this.#admitOverCount(now);
     // room for the entry being written, whose size is not in totalSize yet: an exact comparison
     while (s.map.size > s.maxEntries || s.totalSize > s.maxSize - this.#incomingSize()) {
       let victim = segs.tails[PROBATION]!;
       if (victim === -1) victim = segs.tails[PROTECTED]!;
       if (victim === -1) victim = segs.tails[WINDOW]!;
       s.remove(victim, s.expiredAt(victim, now) ? 'expire' : 'evict');
+    }
+  }
+
+  /**
+   * With both bounds, when `maxEntries` is the one that overflows: the window keeps its share of
+   * the entries (as of the capacity, at least one) and its older entries duel main's victims, so
+   * that admission decides whichever bound fills up (else the fallback in `#evict` would drop the
+   * window's tail, the scan's newest keys and a popular one alike, without a duel).
+   */
+  #admitOverCount(now: number): void {
+    const s = this.#s;
+    const segs = this.segs;
+    const share = Math.max(1, Math.round((s.maxEntries * this.#windowMax) / this.#capacity));
+    while (s.map.size > s.maxEntries && segs.counts[WINDOW]! > share) {
+      this.#admitOrEvict(segs.tails[WINDOW]!, now);
     }
   }
 
@@ -279,7 +295,11 @@ export class WTinyLfu<K, V> implements Policy<K, V> {
       s.remove(candidate, 'evict');
       return;
     }
-    while (segs.weights[PROBATION]! + segs.weights[PROTECTED]! + weight > mainMax) {
+    // room in size, and in count when maxEntries overflows (the candidate is in the map already)
+    while (
+      segs.weights[PROBATION]! + segs.weights[PROTECTED]! + weight > mainMax ||
+      s.map.size > s.maxEntries
+    ) {
       let victim = segs.tails[PROBATION]!;
       if (victim === -1) victim = segs.tails[PROTECTED]!;
       if (victim === -1) break;

@@ -47,6 +47,23 @@ describe('TinyLfuCache: admission', () => {
     expect(cache.size).toBe(10);
   });
 
+  // the admission duel decides whichever bound overflows: with maxSize too, a full maxEntries
+  // once evicted the window's tail without a duel, so a scan flushed the hot key
+  it.each([
+    ['maxEntries alone', { maxEntries: 4 }],
+    ['maxEntries filling, maxSize roomy', { maxEntries: 4, maxSize: 1e6, sizeOf: () => 100 }],
+    ['maxSize filling, maxEntries roomy', { maxEntries: 1e6, maxSize: 400, sizeOf: () => 100 }],
+  ])('keeps a hot key through a scan: %s', (_name, bounds) => {
+    const { onEvict, log } = recorder();
+    const cache = new TinyLfuCache<string, number>({ ...bounds, seed: 1, onEvict });
+    for (let i = 0; i < 10; i++) cache.get('hot') ?? cache.set('hot', 1);
+    for (let k = 0; k < 50; k++) cache.set(`once${k}`, k);
+    expect(cache.has('hot')).toBe(true);
+    // with maxSize 400, the main space is 396 (the window keeps its 1 %): room for three
+    expect(cache.size).toBe('maxSize' in bounds && bounds.maxSize === 400 ? 3 : 4);
+    expect(log.filter(([, , reason]) => reason === 'evict')).toHaveLength(51 - cache.size);
+  });
+
   it('a probation hit is promoted to protected; iteration is window, protected, probation', () => {
     const cache = new TinyLfuCache<string, number>({ maxEntries: 100, seed: 1 });
     for (const k of ['a', 'b', 'c', 'd']) cache.set(k, 1);
