@@ -52,6 +52,14 @@ function checkSeed(options: unknown): number | undefined {
  * Iteration order (`keys`, `values`, `entries`, `forEach`): the window, then the protected
  * segment, then probation, each from most to least recently used. `dump` gives the reverse.
  *
+ * Two more differences from `LruCache`:
+ * - An expired entry is removed (reason `'expire'`) as soon as a write pushes it out of the
+ *   admission window (or finds it as the main space's victim), where `LruCache` keeps it until it
+ *   is read, pruned or needed for room.
+ * - With `maxSize`, an entry larger than the main space (`maxSize` minus the window's share,
+ *   at least 1 % of it) is never admitted: it is evicted at once, reason `'evict'`, even when it
+ *   is within `maxEntrySize`. `LruCache` stores it and evicts everything else.
+ *
  * Experimental (issue 13 is open): its hit ratios beat LRU on most public traces (glimpse at 1,000
  * entries 50.8 % against LRU's 11.2 %, OLTP at 1,000 39.6 % against 32.8 %, a Zipf 0.99 stream
  * over 1,000,000 keys with 10,000 entries 5.3 points above LRU) and stay within one point of it
@@ -126,8 +134,10 @@ export class TinyLfuCache<K, V> extends CacheSurface<K, V> {
 
   /**
    * Stores `value` under `key` (a new key enters the admission window), then evicts until both
-   * bounds hold: a key may be refused admission and evicted at once (reason `'evict'`). The
-   * options and the oversize rule are `LruCache.set`'s.
+   * bounds hold: a key may be refused admission and evicted at once (reason `'evict'`), and so is
+   * one larger than the main space (`maxSize` minus the window's share). An expired entry pushed
+   * out of the window is removed (reason `'expire'`). The options and the `maxEntrySize` rule are
+   * `LruCache.set`'s.
    *
    * @returns the cache, for chaining
    * @example

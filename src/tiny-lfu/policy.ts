@@ -10,6 +10,12 @@
  *   if the sketch estimates it more frequent. A candidate that loses is evicted at once (reason
  *   `'evict'`). A warm candidate (frequency >= 6) that loses is still admitted once in 128 duels,
  *   at random, so that crafted keys colliding with a victim cannot lock it out.
+ * - A candidate larger than the main space (capacity minus the window's share) is evicted at once
+ *   (reason `'evict'`), and an expired one is removed (reason `'expire'`): admission never makes
+ *   room by emptying the main space for a single entry, and an expired entry is dropped as soon
+ *   as it leaves the window, where an LRU would keep it until it is read or needed.
+ * - With both bounds, admission decides whichever overflows: when `maxEntries` does, the window
+ *   keeps its share of the entries and its older ones duel main's victims.
  * - The main space is a segmented LRU: a hit in probation promotes the entry to protected (80 %
  *   of the main space); protected's overflow goes back to probation's front.
  * - The window's share adapts (see `DensityClimber`: every 4 requests per entry held, capacity

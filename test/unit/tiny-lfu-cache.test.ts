@@ -153,6 +153,22 @@ describe('TinyLfuCache: bounds', () => {
     expect(cache.totalSize).toBe(0);
   });
 
+  it('unlike LruCache, evicts at once an entry larger than the main space (maxSize minus the window)', () => {
+    const { onEvict, log } = recorder();
+    const bounds = { maxSize: 100, sizeOf: (v: number) => v };
+    // the window keeps 1 of 100: the main space is 99, so 100 (within maxEntrySize) never fits
+    const tiny = new TinyLfuCache<string, number>({ ...bounds, seed: 1, onEvict });
+    const lru = new LruCache<string, number>(bounds);
+    for (const cache of [tiny, lru]) cache.set('whole', 100);
+    expect(log).toEqual([['whole', 100, 'evict']]);
+    expect(tiny.size).toBe(0);
+    expect(tiny.totalSize).toBe(0);
+    expect(lru.get('whole')).toBe(100);
+    tiny.set('most', 99); // the main space's size fits
+    expect(tiny.get('most')).toBe(99);
+    expect(tiny.totalSize).toBe(99);
+  });
+
   it('holds both bounds at once, and resize evicts to fit', () => {
     const cache = new TinyLfuCache<number, number>({ maxEntries: 3, maxSize: 10, sizeOf: () => 2 });
     for (let k = 0; k < 6; k++) cache.set(k, k);
@@ -198,6 +214,21 @@ describe('TinyLfuCache: ttl, stats and callbacks', () => {
     clock.advance(1);
     expect(cache.get('a')).toBeUndefined();
     expect(cache.stats).toMatchObject({ hits: 1, misses: 1, sets: 3, expirations: 2 });
+  });
+
+  it('unlike LruCache, an expired entry leaves (reason "expire") when a write pushes it out of the window', () => {
+    const clock = new ManualClock();
+    const { onEvict, log } = recorder();
+    // the window holds one entry (1 % of 100)
+    const tiny = new TinyLfuCache<string, number>({ maxEntries: 100, clock, onEvict });
+    const lru = new LruCache<string, number>({ maxEntries: 100, clock });
+    for (const cache of [tiny, lru]) cache.set('a', 1, { ttl: 10 });
+    clock.advance(10);
+    for (const cache of [tiny, lru]) cache.set('b', 2);
+    expect(log).toEqual([['a', 1, 'expire']]);
+    expect(tiny.size).toBe(1);
+    expect(tiny.stats.expirations).toBe(1);
+    expect(lru.size).toBe(2); // kept until read, pruned or needed
   });
 
   it('autoPurge removes expired entries by itself', () => {
