@@ -848,7 +848,7 @@ export function writeDocs(root, results, sections, meta) {
       `It first checks the adapter (get after set, delete, eviction order for exact LRUs), warms up for at least ${meta.warmupMs} ms ` +
       `while sizing a repetition to take at least ${meta.minRepMs} ms, then times ${meta.reps} repetitions; the process reports their median. The whole matrix runs ${meta.rounds} times (rounds), so each library has ${meta.rounds} processes per workload, started a minute or more apart` +
       (meta.infoWorkloads?.length
-        ? ` (${meta.infoWorkloads.join(', ')}, which no target reads, run in the first ${meta.sideRounds} rounds only; so do the memoize and Redis sections)`
+        ? ` (${meta.infoWorkloads.join(', ')}, which no target reads, run in ${meta.infoRounds} round${meta.infoRounds === 1 ? '' : 's'} only; the memoize and Redis sections in ${meta.sideRounds})`
         : '') +
       '.',
     "- **How a verdict is made.** A library's figure on a workload is the median of its per-process medians, and a speed target is the ratio of two such figures. " +

@@ -5,7 +5,8 @@
  * and, on a full run, writes docs/benchmarks.md, docs/benchmarks.svg (speed) and docs/hit-ratio.svg
  * (lrukit's LruCache against its TinyLfuCache on every trace and size).
  *
- *   node bench/run.mjs                    full run (about 7 minutes on 2 cores, more when other work shares them)
+ *   node bench/run.mjs                    full run (about 8 minutes on 2 cores, more when other work shares them):
+ *                                         5 rounds of fresh processes for every workload a target reads
  *
  * Traces come from test/fixtures/traces (the small ones, carried by the repository) and from
  * ../shared/traces beside it (oltp and extra/; the repository's copy wins for a trace both have);
@@ -57,11 +58,12 @@ const HIT_RATIO_ZIPF = {
 };
 /**
  * Rounds of a full run: each target's verdict is the median of this many per-process medians per
- * library. The workloads no target reads (INFO_WORKLOADS) and the memoize and Redis sections run
- * in at most SIDE_ROUNDS of them, which keeps a full run near 8 minutes on 2 cores.
+ * library. The workloads no target reads (INFO_WORKLOADS) run in INFO_ROUNDS of them, the memoize
+ * and Redis sections in SIDE_ROUNDS, which keeps a full run near 8 minutes on 2 cores.
  */
 const DEFAULT_ROUNDS = 5;
 const SIDE_ROUNDS = 2;
+const INFO_ROUNDS = 1;
 const INFO_WORKLOADS = new Set(['get-dense', 'get-int-1m', 'set-evict-1m']);
 const SECTIONS = [
   'speed',
@@ -205,7 +207,7 @@ const speedWorkloads = WORKLOADS.filter(speedWanted);
 for (let round = 1; round <= settings.rounds && speedWorkloads.length; round++) {
   if (settings.rounds > 1) log(`-- speed, round ${round} of ${settings.rounds}`);
   for (const w of speedWorkloads) {
-    if (INFO_WORKLOADS.has(w.id) && round > SIDE_ROUNDS && !opts.only) continue;
+    if (INFO_WORKLOADS.has(w.id) && round > INFO_ROUNDS && !opts.only) continue;
     for (const a of libs) {
       if (!runsWorkload(a, w)) continue;
       const r = await attempt(`${w.id} / ${a.id}`, () =>
@@ -513,6 +515,7 @@ if (!opts.smoke && !filtered && opts.write && errors.length === 0) {
     versions: measuredVersions,
     rounds: settings.rounds,
     sideRounds,
+    infoRounds: Math.min(settings.rounds, INFO_ROUNDS),
     infoWorkloads: [...INFO_WORKLOADS],
     reps: settings.reps,
     load: [loadBefore, os.loadavg()[0]],
