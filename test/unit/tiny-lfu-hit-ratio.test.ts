@@ -107,3 +107,20 @@ describe('TinyLfuCache hit ratio on the public traces', () => {
     });
   }
 });
+
+describe('TinyLfuCache window adaptation on a large cache', () => {
+  // Every key is asked twice, 2,000 requests apart, so only a window of about 2,000 entries or
+  // more catches the second ask (a new key ties its duel with probation's victim and loses).
+  // The first sample asks for a 3,000-entry move: beyond the 1,000 entries moved per operation,
+  // the rest is carried over to the next operations. Measured: 24.92 % (without the carry-over,
+  // the window grows by 1,000 a sample and the cache hits 9.36 %; an exact LRU 50 %).
+  it('moves its window by more than 1,000 entries in one sample: ≥ 24 % after 240,000 requests', () => {
+    const cache = new TinyLfuCache<number, number>({ maxEntries: 20_000, seed: SEED });
+    let next = 0;
+    for (let i = 0; i < 240_000; i++) {
+      const key = i % 2 === 0 ? next++ : Math.max(0, next - 1_000);
+      if (cache.get(key) === undefined) cache.set(key, key);
+    }
+    expect(cache.stats.hitRatio * 100).toBeGreaterThanOrEqual(24);
+  });
+});
