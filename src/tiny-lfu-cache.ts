@@ -56,9 +56,10 @@ function checkSeed(options: unknown): number | undefined {
  * - An expired entry is removed (reason `'expire'`) as soon as a write pushes it out of the
  *   admission window (or finds it as the main space's victim), where `LruCache` keeps it until it
  *   is read, pruned or needed for room.
- * - With `maxSize`, an entry larger than the main space (`maxSize` minus the window's share,
- *   at least 1 % of it) is never admitted: it is evicted at once, reason `'evict'`, even when it
- *   is within `maxEntrySize`. `LruCache` stores it and evicts everything else.
+ * - With `maxSize`, an entry larger than the main space (`maxSize` minus the window's share: the
+ *   window starts at 1 % and may grow to about 80 % on recency-biased workloads) is not admitted:
+ *   it is evicted at once, reason `'evict'`, even when it is within `maxEntrySize`. `LruCache`
+ *   stores it and evicts everything else. Keep entries well below a fifth of `maxSize`.
  *
  * Experimental (issue 13 is open): its hit ratios beat LRU on most public traces (glimpse at 1,000
  * entries 50.8 % against LRU's 11.2 %, OLTP at 1,000 39.6 % against 32.8 %, a Zipf 0.99 stream

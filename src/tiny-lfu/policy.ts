@@ -10,7 +10,8 @@
  *   if the sketch estimates it more frequent. A candidate that loses is evicted at once (reason
  *   `'evict'`). A warm candidate (frequency >= 6) that loses is still admitted once in 128 duels,
  *   at random, so that crafted keys colliding with a victim cannot lock it out.
- * - A candidate larger than the main space (capacity minus the window's share) is evicted at once
+ * - A candidate larger than the main space (capacity minus the window's share; the climber grows
+ *   the window only out of protected, so main keeps at least probation's ~20 %) is evicted at once
  *   (reason `'evict'`), and an expired one is removed (reason `'expire'`): admission never makes
  *   room by emptying the main space for a single entry, and an expired entry is dropped as soon
  *   as it leaves the window, where an LRU would keep it until it is read or needed.
