@@ -7,6 +7,7 @@
 const COLORS = {
   lrukit: '#d62728',
   'lrukit-tinylfu': '#8c1c13',
+  'lrukit-coarse': '#f08080',
   'lru-cache': '#1f77b4',
   'mnemonist-cache': '#2ca02c',
   'mnemonist-map': '#98df8a',
