@@ -6,7 +6,7 @@
  * (lrukit's LruCache against its TinyLfuCache on every trace and size).
  *
  *   node bench/run.mjs                    full run (about 8 minutes on 2 cores, more when other work shares them):
- *                                         5 rounds of fresh processes for every workload a target reads
+ *                                         7 rounds of fresh processes for every workload a target reads
  *
  * Traces come from test/fixtures/traces (the small ones, carried by the repository) and from
  * ../shared/traces beside it (oltp and extra/; the repository's copy wins for a trace both have);
@@ -61,7 +61,7 @@ const HIT_RATIO_ZIPF = {
  * library. The workloads no target reads (INFO_WORKLOADS) run in INFO_ROUNDS of them, the memoize
  * and Redis sections in SIDE_ROUNDS, which keeps a full run near 8 minutes on 2 cores.
  */
-const DEFAULT_ROUNDS = 5;
+const DEFAULT_ROUNDS = 7;
 const SIDE_ROUNDS = 2;
 const INFO_ROUNDS = 1;
 const INFO_WORKLOADS = new Set(['get-dense', 'get-int-1m', 'set-evict-1m']);
