@@ -846,7 +846,7 @@ export function writeDocs(root, results, sections, meta) {
     '',
     `- Every library runs each workload in its own fresh \`node\` process (bench/worker.mjs), with keys precomputed before timing. ` +
       `It first checks the adapter (get after set, delete, eviction order for exact LRUs), warms up for at least ${meta.warmupMs} ms ` +
-      `while sizing a repetition to take at least ${meta.minRepMs} ms, then times ${meta.reps} repetitions; the process reports their median. The whole matrix runs ${meta.rounds} times (rounds), so each library has ${meta.rounds} processes per workload, started a minute or more apart` +
+      `while sizing a repetition to take at least ${meta.minRepMs} ms, then times ${meta.reps} repetitions (delete: a quarter of that warm-up and repetition time, its untimed refills being most of a process); the process reports their median. The whole matrix runs ${meta.rounds} times (rounds), so each library has ${meta.rounds} processes per workload, started a minute or more apart` +
       (meta.infoWorkloads?.length
         ? ` (${meta.infoWorkloads.join(', ')}, which no target reads, run in ${meta.infoRounds} round${meta.infoRounds === 1 ? '' : 's'} only; the memoize and Redis sections in ${meta.sideRounds})`
         : '') +
