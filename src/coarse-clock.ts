@@ -27,7 +27,7 @@ export interface CoarseClockOptions {
   clock?: Clock;
 }
 
-const OPTIONS = new Set(['resolution', 'maxReuse', 'clock']);
+const OPTIONS = /* @__PURE__ */ new Set(['resolution', 'maxReuse', 'clock']);
 
 /**
  * A clock for caches with ttl that are read far more often than time matters: it reads the

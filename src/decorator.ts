@@ -169,7 +169,7 @@ interface Registration {
 // `obj[method]`, so they work on subclasses and on instances alike
 const registry = new WeakMap<Function, Registration>();
 
-const SCOPES: ReadonlySet<unknown> = new Set(['instance', 'class']);
+const SCOPES: ReadonlySet<unknown> = /* @__PURE__ */ new Set(['instance', 'class']);
 /** How error messages name this API. */
 const API = '@cached()';
 

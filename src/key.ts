@@ -215,8 +215,15 @@ function hex(value: object, name: string): string {
   return out;
 }
 
-const HANDLED = new Set(['Object', 'Array', 'Map', 'Set', 'Date', 'RegExp', ...BINARY_NAMES]);
-const BOXED = new Set(['Number', 'String', 'Boolean', 'BigInt', 'Symbol']);
+/** Built on first use: a module-level Set over a spread is kept by bundlers even when unused. */
+let handled: Set<string> | undefined;
+const HANDLED = {
+  has(name: string): boolean {
+    handled ??= new Set(['Object', 'Array', 'Map', 'Set', 'Date', 'RegExp', ...BINARY_NAMES]);
+    return handled.has(name);
+  },
+};
+const BOXED = /* @__PURE__ */ new Set(['Number', 'String', 'Boolean', 'BigInt', 'Symbol']);
 
 /** `an instance of User`, `a boxed Number (…)`, … for an object stableKey refuses. */
 function describeInstance(proto: object): string {

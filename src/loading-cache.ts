@@ -82,9 +82,9 @@ interface L1<K, V> {
   readonly stats: LruCacheStats;
 }
 
-const GET_KNOWN = new Set(['signal']);
-const GET_MANY_KNOWN = new Set(['signal', 'partial']);
-const SET_KNOWN = new Set(['ttl']);
+const GET_KNOWN = /* @__PURE__ */ new Set(['signal']);
+const GET_MANY_KNOWN = /* @__PURE__ */ new Set(['signal', 'partial']);
+const SET_KNOWN = /* @__PURE__ */ new Set(['ttl']);
 
 /** Refuses an argument a `LoadingCache` method does not take (see `refuseExtra` in errors.ts). */
 const refuseExtra = (signature: string, takes: number, extra: unknown): never =>

@@ -178,7 +178,7 @@ export interface ResolvedOptions<K, V> {
   readonly clock: Clock;
 }
 
-const KNOWN = new Set([
+const KNOWN = /* @__PURE__ */ new Set([
   'maxEntries',
   'maxSize',
   'sizeOf',
@@ -189,8 +189,8 @@ const KNOWN = new Set([
   'onEvict',
   'clock',
 ]);
-const SET_KNOWN = new Set(['ttl', 'size']);
-const RESIZE_KNOWN = new Set(['maxEntries', 'maxSize']);
+const SET_KNOWN = /* @__PURE__ */ new Set(['ttl', 'size']);
+const RESIZE_KNOWN = /* @__PURE__ */ new Set(['maxEntries', 'maxSize']);
 
 /** Entry indices live in 32-bit slots. */
 export const MAX_ENTRIES_LIMIT = 0xffff_fffe;
@@ -313,7 +313,7 @@ export function checkResizeOptions(options: unknown, sized: boolean): ResizeOpti
   return o as ResizeOptions;
 }
 
-const SNAPSHOT_KNOWN = new Set(['value', 'ttl', 'size']);
+const SNAPSHOT_KNOWN = /* @__PURE__ */ new Set(['value', 'ttl', 'size']);
 
 /** One checked entry of a `dump()` snapshot. */
 export interface SnapshotItem<K, V> {

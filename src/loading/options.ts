@@ -188,7 +188,7 @@ export interface LoadingCacheStats {
 }
 
 /** Internal: the option names `new LoadingCache` takes (memoize and @cached derive theirs). */
-export const LOADING_OPTIONS: ReadonlySet<string> = new Set([
+export const LOADING_OPTIONS: ReadonlySet<string> = /* @__PURE__ */ new Set([
   'load',
   'ttl',
   'staleWhileRevalidate',
@@ -212,11 +212,15 @@ export const LOADING_OPTIONS: ReadonlySet<string> = new Set([
   'onError',
 ]);
 
-const WITH_WRITES: ReadonlySet<string> = new Set([
-  ...LOADING_OPTIONS,
-  ...WRITE_OPTIONS,
-  'loadMany',
-]);
+/**
+ * `LoadingCache`'s own option names, built on first use: a Set over a spread at module level is
+ * kept by bundlers even in apps that never build a LoadingCache.
+ */
+let withWrites: ReadonlySet<string> | undefined;
+function loadingCacheOptions(): ReadonlySet<string> {
+  withWrites ??= new Set([...LOADING_OPTIONS, ...WRITE_OPTIONS, 'loadMany']);
+  return withWrites;
+}
 
 /** Checks that `value` is an object whose `methods` are functions. */
 function checkShape(name: string, value: unknown, methods: readonly string[]): void {
@@ -248,7 +252,7 @@ function checkFraction(name: string, value: unknown, zeroAllowed: boolean): numb
   return value;
 }
 
-const POLICIES: ReadonlySet<unknown> = new Set(['lru', 'tinylfu']);
+const POLICIES: ReadonlySet<unknown> = /* @__PURE__ */ new Set(['lru', 'tinylfu']);
 
 /**
  * `policy` (default `'lru'`) and `seed`, which only `'tinylfu'` takes: an LRU has no hashing to
@@ -321,7 +325,7 @@ export function resolveLoadingOptions<K, V>(options: unknown): ResolvedLoadingOp
   const o = checkOptionsObject(
     `${api} options`,
     options,
-    api === 'LoadingCache' ? WITH_WRITES : LOADING_OPTIONS,
+    api === 'LoadingCache' ? loadingCacheOptions() : LOADING_OPTIONS,
   );
   if (o === undefined) typeError(`${api} options`, 'an object', options);
   if (typeof o.load !== 'function') typeError(option('load'), 'a function', o.load);

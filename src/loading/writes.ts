@@ -151,7 +151,7 @@ export class WriteError<K = unknown, V = unknown> extends Error {
 /** Internal: the write option names (`LoadingCache` only). */
 export const WRITE_OPTIONS: readonly string[] = ['write', 'writeMany', 'writeBehind'];
 
-const BEHIND_KNOWN: ReadonlySet<string> = new Set([
+const BEHIND_KNOWN: ReadonlySet<string> = /* @__PURE__ */ new Set([
   'delay',
   'maxBatch',
   'maxQueue',

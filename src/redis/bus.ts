@@ -39,7 +39,7 @@ export interface RedisBusOptions {
   commandTimeout?: number;
 }
 
-const KNOWN = new Set(['publisher', 'subscriber', 'channel', 'commandTimeout']);
+const KNOWN = /* @__PURE__ */ new Set(['publisher', 'subscriber', 'channel', 'commandTimeout']);
 /** Events after which the subscription may have missed messages. */
 const LOSS_EVENTS = ['close', 'end', 'reconnecting'] as const;
 

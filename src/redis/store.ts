@@ -41,7 +41,7 @@ export interface RedisStoreOptions<V> {
   commandTimeout?: number;
 }
 
-const KNOWN = new Set(['client', 'prefix', 'serializer', 'commandTimeout']);
+const KNOWN = /* @__PURE__ */ new Set(['client', 'prefix', 'serializer', 'commandTimeout']);
 const STORE_METHODS = ['get', 'set', 'pipeline', 'unlink', 'scan'] as const;
 /** Keys asked of SCAN per call (a hint; Redis may return more or fewer). */
 const SCAN_COUNT = 500;
