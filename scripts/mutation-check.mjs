@@ -145,8 +145,8 @@ export const MUTATIONS = [
   {
     name: 'errorTtl: a failure is remembered even when a stale value is still servable',
     file: CACHE,
-    find: '      if (!this.#fresh.keepsOnFailure(this.#cache.peek(load.key), now)) {',
-    replace: '      if (true) {',
+    find: '        !this.#fresh.keepsOnFailure(this.#cache.peek(load.key), now) &&',
+    replace: '        true &&',
   },
 ];
 

@@ -15,6 +15,7 @@ export {
   type MethodParameters,
 } from './decorator.js';
 export { stableKey } from './key.js';
+export type { BulkOptions, LoadManyContext } from './loading/bulk.js';
 export {
   type WriteBehindOptions,
   WriteError,

@@ -3,7 +3,7 @@
 // (a timer on it) or `maxReuse` readings were served, never longer.
 import { coarseClock, LruCache, systemClock } from 'lrukit';
 import { ManualClock } from 'lrukit/testing';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
 /** A clock that counts how often it is read, over a ManualClock's time and timers. */
 function countingClock(start = 1_000) {
@@ -102,10 +102,18 @@ describe('coarseClock', () => {
     expect(cache.size).toBe(0);
   });
 
-  it('over the system clock, reads real time and never keeps Node alive', () => {
-    const clock = coarseClock();
-    const t = clock.now();
-    expect(Math.abs(t - systemClock.now())).toBeLessThan(1_000);
+  it('over the system clock, reads real time and ends its reuse with a global timer', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const clock = coarseClock();
+      const t = clock.now();
+      expect(Math.abs(t - systemClock.now())).toBeLessThan(1_000);
+      expect(vi.getTimerCount()).toBe(1); // the reuse timer, on the global setTimeout
+      vi.advanceTimersByTime(1);
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('refuses bad options with the option and the value, building nothing', () => {
