@@ -331,7 +331,7 @@ export class LoadingCache<K, V> {
         typeError('getMany() option "partial"', 'a boolean', partial);
       const { unique, at } = distinctKeys(keys);
       // a key the tiers cannot take refuses the whole call before anything starts
-      if (this.#tiers !== undefined) for (const key of unique) tierKey(key);
+      const tkeys = this.#tiers === undefined ? undefined : unique.map((key) => tierKey(key));
       if (signal?.aborted) return Promise.reject(signal.reason);
       // each key's outcome: at once for a fresh hit; else a promise (a stale hit, a remembered
       // failure, a load to join, a queued write: as `get` does it; or this call's batch)
@@ -350,9 +350,12 @@ export class LoadingCache<K, V> {
         );
       };
       const batch: number[] = [];
+      /** What L1 held for each key: a batch key's stale value (fallback, loader context). */
+      const entries = new Array<Entry<V> | undefined>(unique.length);
       const now = this.#clock.now();
       unique.forEach((key, i) => {
         const entry = this.#cache.peek(key);
+        entries[i] = entry;
         if (entry !== undefined && !entry.failed && now < entry.freshUntil && !this.#guarded) {
           // a fresh hit, as `get` serves it (recency, counters, refresh-ahead), with no promise
           this.#cache.get(key);
@@ -370,9 +373,12 @@ export class LoadingCache<K, V> {
         }
       });
       if (batch.length > 0) {
-        this.#startBatch(batch.map((i) => unique[i]!));
-        for (const i of batch)
-          wait(i, this.#miss(unique[i]!, this.#cache.peek(unique[i]!), signal));
+        this.#startBatch(
+          batch.map((i) => unique[i]!),
+          batch.map((i) => entries[i]),
+          tkeys && batch.map((i) => tkeys[i]!),
+        );
+        for (const i of batch) wait(i, this.#miss(unique[i]!, entries[i], signal));
       }
       if (waits.length === 0) return Promise.resolve(answer(unique, at, settled, partial));
       return Promise.all(waits).then(() => {
@@ -973,8 +979,11 @@ export class LoadingCache<K, V> {
    * Starts and registers one load per key of a `getMany` batch (so a `get` of any of them joins
    * it), all fed by one batch: one L2 read, then `loadMany` (or `load` per key) for what is left.
    */
-  #startBatch(keys: readonly K[]): void {
-    const tkeys = this.#tiers === undefined ? undefined : keys.map((key) => tierKey(key));
+  #startBatch(
+    keys: readonly K[],
+    stales: ReadonlyArray<Entry<V> | undefined>,
+    tkeys: readonly string[] | undefined,
+  ): void {
     const started = this.#clock.now();
     const settle: Array<(outcome: Promise<{ value: V; l2Ttl?: number }>) => void> = [];
     const loads = keys.map((key, i) => {
@@ -990,7 +999,6 @@ export class LoadingCache<K, V> {
       );
       return load;
     });
-    const stales = keys.map((key) => this.#cache.peek(key));
     void this.#runBatch(keys, loads, tkeys, stales, settle);
   }
 
