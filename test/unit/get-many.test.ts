@@ -377,6 +377,60 @@ describe('getMany: tiers', () => {
   });
 });
 
+describe('getMany: hostile callbacks and tiers', () => {
+  it('an onEvict that throws while a batch stores its values goes to onError; callers get values', async () => {
+    const clock = new ManualClock();
+    const reported: unknown[] = [];
+    const boom = new Error('onEvict failed');
+    const cache = new LoadingCache<string, string>({
+      load: async (k) => k,
+      loadMany: async (keys) => upper(keys),
+      maxEntries: 2,
+      clock,
+      onEvict: () => {
+        throw boom;
+      },
+      onError: (error, context) => reported.push([error, context.tier, context.operation]),
+    });
+    cache.set('x', 'X');
+    cache.set('y', 'Y');
+    // storing a and b evicts x and y: onEvict throws on a background path (the batch settling)
+    expect(await cache.getMany(['a', 'b'])).toEqual(['A', 'B']);
+    expect(reported).toEqual([
+      [boom, 'l1', 'onEvict'],
+      [boom, 'l1', 'onEvict'],
+    ]);
+    expect(cache.peek('a')).toBe('A');
+    expect(cache.peek('b')).toBe('B');
+  });
+
+  it('an L2 that refuses the writes: values still returned and cached in L1, failures reported', async () => {
+    const clock = new ManualClock();
+    const l2 = new BulkStore<string>(clock);
+    const refused = new Error('READONLY');
+    l2.fail.set = refused;
+    const reported: unknown[] = [];
+    const cache = new LoadingCache<string, string>({
+      load: async (k) => k,
+      loadMany: async (keys) => upper(keys),
+      maxEntries: 10,
+      l2,
+      clock,
+      onError: (error, context) => reported.push([error, context.operation, context.key]),
+    });
+    expect(await cache.getMany(['a', 'b'])).toEqual(['A', 'B']);
+    await cache.flush();
+    expect(reported).toEqual(
+      expect.arrayContaining([
+        [refused, 'set', 'a'],
+        [refused, 'set', 'b'],
+      ]),
+    );
+    expect(cache.peek('a')).toBe('A');
+    expect(cache.stats.l2Errors).toBeGreaterThanOrEqual(2);
+  });
+});
+
 describe('getMany: bad input', () => {
   const cache = new LoadingCache<string, number>({ load: async () => 1, maxEntries: 10 });
   it.each([
