@@ -135,14 +135,7 @@ export class Tiers<V> {
   /** The shared tier's entry under `tkey`, or `undefined` (a miss, or a failure: reported). */
   read(tkey: string): Promise<L2Entry<V> | undefined> {
     return attempt(() => this.#l2!.get(tkey)).then(
-      (hit) => {
-        if (hit !== undefined && hit !== null && hit.ttl > 0) {
-          this.l2Hits++;
-          return hit;
-        }
-        this.l2Misses++;
-        return undefined;
-      },
+      (hit) => this.#counted(hit),
       (error: unknown) => {
         this.#fail(error, 'l2', 'get', tkey);
         return undefined;
@@ -164,19 +157,22 @@ export class Tiers<V> {
             `lrukit: l2.getMany() must return one entry or undefined per key (${tkeys.length}), got ${describeValue(entries)}`,
           );
         }
-        return entries.map((hit) => {
-          if (hit !== undefined && hit !== null && hit.ttl > 0) {
-            this.l2Hits++;
-            return hit;
-          }
-          this.l2Misses++;
-          return undefined;
-        });
+        return entries.map((hit) => this.#counted(hit));
       })
       .catch((error: unknown) => {
         this.#fail(error, 'l2', 'getMany', undefined);
         return tkeys.map(() => undefined);
       });
+  }
+
+  /** A store's answer for one key, counted: a hit while it has ttl left, else a miss. */
+  #counted(hit: L2Entry<V> | null | undefined): L2Entry<V> | undefined {
+    if (hit !== undefined && hit !== null && hit.ttl > 0) {
+      this.l2Hits++;
+      return hit;
+    }
+    this.l2Misses++;
+    return undefined;
   }
 
   /**
