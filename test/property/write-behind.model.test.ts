@@ -37,6 +37,7 @@ import fc from 'fast-check';
 import { LoadingCache, WriteError } from 'lrukit';
 import { ManualClock } from 'lrukit/testing';
 import { describe, it } from 'vitest';
+import { taskTurn } from '../shared/loaders.js';
 
 type Key = 'a' | 'b' | 'c' | 'd';
 const KEYS: readonly Key[] = ['a', 'b', 'c', 'd'];
@@ -68,16 +69,7 @@ type Op =
 
 const inNode = typeof process !== 'undefined' && typeof process.on === 'function';
 
-/** One macrotask turn (not a sleep): every promise reaction queued so far has run. */
-const turn = () =>
-  new Promise<void>((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      channel.port1.close();
-      resolve();
-    };
-    channel.port2.postMessage(null);
-  });
+const turn = taskTurn;
 
 /** The system under test and the reference, side by side. */
 class World {

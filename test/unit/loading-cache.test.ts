@@ -1,7 +1,7 @@
 import { LoadingCache, TimeoutError } from 'lrukit';
 import { ManualClock } from 'lrukit/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { flush, manualLoader } from '../shared/loaders.js';
+import { flush, manualLoader, taskTurn } from '../shared/loaders.js';
 
 // Unhandled rejections are watched in Node (process 'unhandledRejection') and in browsers
 // (window 'unhandledrejection'). Node reports them before the next setImmediate; Chromium fires
@@ -10,16 +10,6 @@ const inNode = typeof process !== 'undefined' && typeof process.on === 'function
 const unhandled: unknown[] = [];
 const onUnhandled = (reason: unknown) => unhandled.push(reason);
 const onUnhandledEvent = (event: PromiseRejectionEvent) => unhandled.push(event.reason);
-/** One macrotask turn, a yield and not a sleep; MessageChannel, which fake timers leave alone. */
-const taskTurn = () =>
-  new Promise<void>((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      channel.port1.close();
-      resolve();
-    };
-    channel.port2.postMessage(null);
-  });
 /** Waits until rejections left unhandled so far have been reported. */
 const rejectionsReported = async () => {
   if (inNode) return new Promise<void>((resolve) => setImmediate(resolve));
